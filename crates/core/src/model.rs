@@ -1,0 +1,294 @@
+//! Model types shared by every layer: messages, conversations, devices.
+//!
+//! These are the types the store persists, events carry and the CLI prints. They hold no
+//! wire types; `tandem-client` converts stanzas into them exactly once.
+
+use chrono::{DateTime, Utc};
+use jid::{BareJid, FullJid, Jid};
+use serde::{Deserialize, Serialize};
+
+/// Whether a message was sent to us or by one of our devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Sent by the contact to us.
+    In,
+    /// Sent by one of our own devices.
+    Out,
+}
+
+impl Direction {
+    /// The stable text form used in the database and JSON (`"in"` / `"out"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    /// Parses the text form written by [`Direction::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "in" => Some(Direction::In),
+            "out" => Some(Direction::Out),
+            _ => None,
+        }
+    }
+}
+
+/// How a copy of a message reached this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// Sent from this device.
+    Local,
+    /// Delivered directly to this device.
+    Live,
+    /// A copy of a message one of our other devices received (XEP-0280 `<received/>`).
+    CarbonReceived,
+    /// A copy of a message one of our other devices sent (XEP-0280 `<sent/>`).
+    CarbonSent,
+    /// Fetched from the server archive (XEP-0313) during catch-up.
+    Archive,
+}
+
+impl Via {
+    /// The stable text form used in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Local => "local",
+            Via::Live => "live",
+            Via::CarbonReceived => "carbon_received",
+            Via::CarbonSent => "carbon_sent",
+            Via::Archive => "archive",
+        }
+    }
+
+    /// Parses the text form written by [`Via::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "local" => Via::Local,
+            "live" => Via::Live,
+            "carbon_received" => Via::CarbonReceived,
+            "carbon_sent" => Via::CarbonSent,
+            "archive" => Via::Archive,
+            _ => return None,
+        })
+    }
+
+    /// Whether this copy is a carbon of another device's traffic.
+    pub fn is_carbon(self) -> bool {
+        matches!(self, Via::CarbonReceived | Via::CarbonSent)
+    }
+}
+
+/// The keys that identify one message across its live, carbon and archive copies.
+///
+/// Built by [`crate::rules::dedup_keys`]; the store enforces uniqueness on each key that is
+/// present, scoped to account, conversation (and for origin-id, direction).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DedupKeys {
+    /// XEP-0359 stanza-id stamped by our own server (`by` = our bare JID).
+    pub stanza_id: Option<String>,
+    /// XEP-0359 origin-id chosen by the sending client.
+    pub origin_id: Option<String>,
+}
+
+impl DedupKeys {
+    /// True when no key is known: such a message cannot be recognised again.
+    pub fn is_empty(&self) -> bool {
+        self.stanza_id.is_none() && self.origin_id.is_none()
+    }
+}
+
+/// A one-to-one chat message about to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The contact this conversation is with.
+    pub peer: BareJid,
+    /// Who sent it, as a full JID where known (the sending device's resource).
+    pub from: Jid,
+    /// In or out.
+    pub direction: Direction,
+    /// The text.
+    pub body: String,
+    /// The server's time for the message (XEP-0203 delay where present, else arrival).
+    pub timestamp: DateTime<Utc>,
+    /// How this copy arrived.
+    pub via: Via,
+    /// Identity for deduplication.
+    pub keys: DedupKeys,
+    /// The stanza's own `id` attribute (used to match receipts).
+    pub stanza_attr_id: Option<String>,
+}
+
+/// Row id of a stored message, unique per profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(pub i64);
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    /// Its row id.
+    pub id: MessageId,
+    /// The contact this conversation is with.
+    pub conversation: BareJid,
+    /// The text.
+    pub body: String,
+    /// In or out.
+    pub direction: Direction,
+    /// The sending device or contact, as a full JID where known.
+    pub from: Jid,
+    /// The server's time.
+    pub timestamp: DateTime<Utc>,
+    /// Whether the conversation was read past this message (outgoing ones always are).
+    pub read: bool,
+    /// Whether the contact's client confirmed delivery (XEP-0184), for outgoing messages.
+    pub delivered: bool,
+    /// How the stored copy arrived.
+    pub via: Via,
+    /// Keys used for deduplication.
+    pub keys: DedupKeys,
+}
+
+impl StoredMessage {
+    /// Whether it arrived as a carbon.
+    pub fn carbon(&self) -> bool {
+        self.via.is_carbon()
+    }
+    /// Whether it arrived through catch-up from the archive.
+    pub fn archived(&self) -> bool {
+        self.via == Via::Archive
+    }
+}
+
+/// What kind of device a resource runs on, from its XEP-0030 identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceType {
+    /// `client/pc`.
+    Desktop,
+    /// `client/phone`.
+    Phone,
+    /// `client/handheld`.
+    Tablet,
+    /// `client/web`.
+    Web,
+    /// The device did not say.
+    #[default]
+    Unknown,
+}
+
+impl DeviceType {
+    /// Maps an XEP-0030 identity (category, type) to a device type.
+    pub fn from_identity(category: &str, type_: &str) -> Self {
+        if category != "client" {
+            return DeviceType::Unknown;
+        }
+        match type_ {
+            "pc" => DeviceType::Desktop,
+            "phone" => DeviceType::Phone,
+            "handheld" => DeviceType::Tablet,
+            "web" => DeviceType::Web,
+            _ => DeviceType::Unknown,
+        }
+    }
+
+    /// The XEP-0030 `client/…` identity type we advertise for this device type.
+    pub fn identity_type(self) -> &'static str {
+        match self {
+            DeviceType::Desktop | DeviceType::Unknown => "pc",
+            DeviceType::Phone => "phone",
+            DeviceType::Tablet => "handheld",
+            DeviceType::Web => "web",
+        }
+    }
+
+    /// The stable text form (`desktop`, `phone`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceType::Desktop => "desktop",
+            DeviceType::Phone => "phone",
+            DeviceType::Tablet => "tablet",
+            DeviceType::Web => "web",
+            DeviceType::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the text form written by [`DeviceType::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "desktop" => DeviceType::Desktop,
+            "phone" => DeviceType::Phone,
+            "tablet" => DeviceType::Tablet,
+            "web" => DeviceType::Web,
+            "unknown" => DeviceType::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+/// Presence availability of a device or contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Show {
+    /// Available with no `<show/>`.
+    Available,
+    /// Free for chat.
+    Chat,
+    /// Away.
+    Away,
+    /// Extended away.
+    Xa,
+    /// Do not disturb.
+    Dnd,
+    /// Offline.
+    Unavailable,
+}
+
+impl Show {
+    /// The stable text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Show::Available => "available",
+            Show::Chat => "chat",
+            Show::Away => "away",
+            Show::Xa => "xa",
+            Show::Dnd => "dnd",
+            Show::Unavailable => "unavailable",
+        }
+    }
+
+    /// Parses the text form written by [`Show::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "available" => Show::Available,
+            "chat" => Show::Chat,
+            "away" => Show::Away,
+            "xa" => Show::Xa,
+            "dnd" => Show::Dnd,
+            "unavailable" => Show::Unavailable,
+            _ => return None,
+        })
+    }
+}
+
+/// One of our account's devices (a resource), as last seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// The resource's full JID.
+    pub jid: FullJid,
+    /// Its resource part.
+    pub resource: String,
+    /// Its presence.
+    pub show: Show,
+    /// Its kind.
+    pub device_type: DeviceType,
+    /// Whether it is online as far as we last saw.
+    pub online: bool,
+    /// Whether it is the device this profile runs.
+    pub this_device: bool,
+    /// When we last saw its presence change.
+    pub last_seen: DateTime<Utc>,
+}

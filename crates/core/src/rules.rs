@@ -1,0 +1,263 @@
+//! The named multi-device rules. Each is a pure function whose tests are named after the
+//! invariant they protect; `tandem-client` must consult them before storing anything.
+
+use jid::{BareJid, Jid};
+
+use crate::model::{DedupKeys, Direction};
+
+/// Why an inbound wrapper (carbon or archive result) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// A carbon whose outer `from` is not our own bare JID: anyone could forge it
+    /// (the CVE-2017-5589 class).
+    #[error("carbon from {from} is not from our own account")]
+    ForgedCarbon {
+        /// The outer `from` that was seen.
+        from: String,
+    },
+    /// An archive result that does not come from our own archive.
+    #[error("archive result from {from} is not from our own archive")]
+    ForeignArchive {
+        /// The outer `from` that was seen.
+        from: String,
+    },
+    /// An archive result for a query we did not send (or no longer wait for).
+    #[error("archive result for unknown query {query_id:?}")]
+    UnknownQuery {
+        /// The query id in the result, if any.
+        query_id: Option<String>,
+    },
+    /// A forwarded message that involves neither us nor a single contact.
+    #[error("forwarded message does not involve our account")]
+    NotOurs,
+}
+
+/// The wrapper rule shared by carbons and archive results: the stanza must come from our own
+/// account. An absent `from` means our server on behalf of our account (RFC 6120 §8.1.2.1).
+fn from_own_account(outer_from: Option<&Jid>, account: &BareJid) -> bool {
+    match outer_from {
+        None => true,
+        Some(from) => from.try_as_full().is_err() && from.to_bare() == *account,
+    }
+}
+
+/// Rule: a carbon is accepted only when its outer `from` is our own bare JID, or absent.
+pub fn accept_carbon(outer_from: Option<&Jid>, account: &BareJid) -> Result<(), Rejection> {
+    if from_own_account(outer_from, account) {
+        Ok(())
+    } else {
+        Err(Rejection::ForgedCarbon {
+            from: outer_from.map(|j| j.to_string()).unwrap_or_default(),
+        })
+    }
+}
+
+/// Rule: an archive result is accepted only from our own archive and with the id of the
+/// query we are waiting for.
+pub fn accept_archive_result(
+    outer_from: Option<&Jid>,
+    account: &BareJid,
+    query_id: Option<&str>,
+    expected_query_id: Option<&str>,
+) -> Result<(), Rejection> {
+    if !from_own_account(outer_from, account) {
+        return Err(Rejection::ForeignArchive {
+            from: outer_from.map(|j| j.to_string()).unwrap_or_default(),
+        });
+    }
+    match (query_id, expected_query_id) {
+        (Some(got), Some(want)) if got == want => Ok(()),
+        _ => Err(Rejection::UnknownQuery {
+            query_id: query_id.map(str::to_owned),
+        }),
+    }
+}
+
+/// Who a one-to-one message is with and which way it went, seen from `account`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counterpart {
+    /// The contact.
+    pub peer: BareJid,
+    /// In or out.
+    pub direction: Direction,
+}
+
+/// Rule: a one-to-one message is outgoing when it comes from our account and incoming when it
+/// is addressed to our account; anything else (a message between two other parties, a
+/// message to ourselves from ourselves without a peer) is not a conversation of ours.
+pub fn counterpart(
+    from: Option<&Jid>,
+    to: Option<&Jid>,
+    account: &BareJid,
+) -> Result<Counterpart, Rejection> {
+    let from_bare = from.map(Jid::to_bare);
+    let to_bare = to.map(Jid::to_bare);
+    let from_us = from_bare.as_ref().is_none_or(|f| f == account);
+    let to_us = to_bare.as_ref().is_none_or(|t| t == account);
+    match (from_us, to_us) {
+        (true, false) => Ok(Counterpart {
+            peer: to_bare.ok_or(Rejection::NotOurs)?,
+            direction: Direction::Out,
+        }),
+        (false, true) => Ok(Counterpart {
+            peer: from_bare.ok_or(Rejection::NotOurs)?,
+            direction: Direction::In,
+        }),
+        // Notes to self: the conversation is with our own account.
+        (true, true) => Ok(Counterpart {
+            peer: account.clone(),
+            direction: if from.is_some_and(|f| f.try_as_full().is_ok()) {
+                Direction::Out
+            } else {
+                Direction::In
+            },
+        }),
+        (false, false) => Err(Rejection::NotOurs),
+    }
+}
+
+/// Rule: the identity of a message is the stanza-id our own server stamped (`by` = our bare
+/// JID; ids stamped by anyone else are attacker-controlled and ignored) and the sender's
+/// origin-id. The store enforces uniqueness on each key that is present.
+pub fn dedup_keys<'a>(
+    stanza_ids: impl IntoIterator<Item = (&'a Jid, &'a str)>,
+    origin_id: Option<&str>,
+    account: &BareJid,
+) -> DedupKeys {
+    let stanza_id = stanza_ids
+        .into_iter()
+        .find(|(by, _)| by.try_as_full().is_err() && by.to_bare() == *account)
+        .map(|(_, id)| id.to_owned())
+        .filter(|id| !id.is_empty());
+    DedupKeys {
+        stanza_id,
+        origin_id: origin_id.filter(|id| !id.is_empty()).map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jid(s: &str) -> Jid {
+        Jid::new(s).expect("test jid")
+    }
+    fn alice() -> BareJid {
+        BareJid::new("alice@example.org").expect("test jid")
+    }
+
+    #[test]
+    fn carbon_from_own_bare_jid_or_absent_is_accepted() {
+        assert_eq!(accept_carbon(None, &alice()), Ok(()));
+        assert_eq!(
+            accept_carbon(Some(&jid("alice@example.org")), &alice()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn carbon_from_anyone_else_is_rejected() {
+        for from in [
+            "bob@example.org",
+            "alice@example.org/phone",
+            "example.org",
+            "alice@evil.example",
+        ] {
+            assert!(
+                matches!(
+                    accept_carbon(Some(&jid(from)), &alice()),
+                    Err(Rejection::ForgedCarbon { .. })
+                ),
+                "{from} must be rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn archive_result_needs_our_archive_and_our_query_id() {
+        let own = jid("alice@example.org");
+        assert_eq!(
+            accept_archive_result(Some(&own), &alice(), Some("q1"), Some("q1")),
+            Ok(())
+        );
+        assert_eq!(
+            accept_archive_result(None, &alice(), Some("q1"), Some("q1")),
+            Ok(())
+        );
+        assert!(matches!(
+            accept_archive_result(Some(&own), &alice(), Some("q2"), Some("q1")),
+            Err(Rejection::UnknownQuery { .. })
+        ));
+        assert!(matches!(
+            accept_archive_result(Some(&own), &alice(), None, Some("q1")),
+            Err(Rejection::UnknownQuery { .. })
+        ));
+        assert!(matches!(
+            accept_archive_result(Some(&own), &alice(), Some("q1"), None),
+            Err(Rejection::UnknownQuery { .. })
+        ));
+        assert!(matches!(
+            accept_archive_result(
+                Some(&jid("bob@example.org")),
+                &alice(),
+                Some("q1"),
+                Some("q1")
+            ),
+            Err(Rejection::ForeignArchive { .. })
+        ));
+    }
+
+    #[test]
+    fn counterpart_table() {
+        let cases: &[(Option<&str>, Option<&str>, Result<(&str, Direction), ()>)] = &[
+            (
+                Some("bob@example.org/x"),
+                Some("alice@example.org/laptop"),
+                Ok(("bob@example.org", Direction::In)),
+            ),
+            (
+                Some("bob@example.org/x"),
+                None,
+                Ok(("bob@example.org", Direction::In)),
+            ),
+            (
+                Some("alice@example.org/phone"),
+                Some("bob@example.org"),
+                Ok(("bob@example.org", Direction::Out)),
+            ),
+            (
+                None,
+                Some("bob@example.org"),
+                Ok(("bob@example.org", Direction::Out)),
+            ),
+            (Some("colin@example.org"), Some("bob@example.org"), Err(())),
+        ];
+        for (from, to, want) in cases {
+            let got = counterpart(from.map(jid).as_ref(), to.map(jid).as_ref(), &alice());
+            match (got, want) {
+                (Ok(c), Ok((peer, dir))) => {
+                    assert_eq!(c.peer.as_str(), *peer);
+                    assert_eq!(c.direction, *dir);
+                }
+                (Err(_), Err(())) => {}
+                (got, want) => panic!("{from:?} -> {to:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn only_our_servers_stanza_id_counts_for_dedup() {
+        let own = jid("alice@example.org");
+        let other = jid("bob@example.org");
+        let keys = dedup_keys([(&other, "forged"), (&own, "S1")], Some("O1"), &alice());
+        assert_eq!(keys.stanza_id.as_deref(), Some("S1"));
+        assert_eq!(keys.origin_id.as_deref(), Some("O1"));
+
+        let keys = dedup_keys([(&other, "forged")], None, &alice());
+        assert!(keys.is_empty());
+
+        let keys = dedup_keys([(&own, "")], Some(""), &alice());
+        assert!(keys.is_empty(), "empty ids are not identities");
+    }
+}

@@ -1,0 +1,261 @@
+//! The narrow storage contract, an in-memory implementation, and the contract suite every
+//! implementation must pass ([`store_contract_tests!`]).
+//!
+//! Implementations must make deduplication a constraint: a message whose stanza-id (scoped
+//! to account and conversation) or origin-id (scoped to account, conversation and direction)
+//! is already stored is not stored again, and the keys the stored copy lacked are filled in.
+//! [`Store::store_archive_page`] must be atomic: the page's messages and the new archive
+//! position are committed together or not at all.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use jid::BareJid;
+
+use crate::model::{Device, Direction, MessageId, NewMessage, StoredMessage};
+use crate::{Error, Result};
+
+/// The outcome of storing one copy of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// The message was new and is now stored.
+    New(StoredMessage),
+    /// Another copy was already stored under this id.
+    Duplicate(MessageId),
+}
+
+impl Inserted {
+    /// The stored message, when this copy was new.
+    pub fn new_message(&self) -> Option<&StoredMessage> {
+        match self {
+            Inserted::New(m) => Some(m),
+            Inserted::Duplicate(_) => None,
+        }
+    }
+}
+
+/// Per-profile persistence of messages, archive position and devices.
+pub trait Store: Send + Sync {
+    /// Stores one message copy unless a copy with one of its keys is already stored.
+    fn insert_message(
+        &self,
+        account: &BareJid,
+        msg: &NewMessage,
+    ) -> impl Future<Output = Result<Inserted>> + Send;
+
+    /// Stores a page of archive results and the new archive position, atomically.
+    fn store_archive_page(
+        &self,
+        account: &BareJid,
+        msgs: &[NewMessage],
+        position: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<Inserted>>> + Send;
+
+    /// The last archive id a committed page reached.
+    fn archive_position(
+        &self,
+        account: &BareJid,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// A conversation, oldest first (server time, then arrival).
+    fn history(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+    ) -> impl Future<Output = Result<Vec<StoredMessage>>> + Send;
+
+    /// Marks our outgoing message with this stanza `id` attribute as delivered.
+    /// Returns its id when one was found and not yet marked.
+    fn mark_delivered(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        stanza_attr_id: &str,
+    ) -> impl Future<Output = Result<Option<MessageId>>> + Send;
+
+    /// Number of messages stored for the account.
+    fn message_count(&self, account: &BareJid) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Inserts or replaces a device (keyed by account and resource).
+    fn upsert_device(
+        &self,
+        account: &BareJid,
+        device: &Device,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Marks every device of the account offline (on connect, before presence arrives).
+    fn mark_devices_offline(
+        &self,
+        account: &BareJid,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The account's devices as last seen: online first, then by resource.
+    fn devices(&self, account: &BareJid) -> impl Future<Output = Result<Vec<Device>>> + Send;
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_id: i64,
+    messages: Vec<(BareJid, StoredMessage, Option<String>)>,
+    positions: HashMap<BareJid, String>,
+    devices: HashMap<(BareJid, String), Device>,
+}
+
+/// A [`Store`] in memory, for unit tests and ephemeral sessions.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>> {
+        self.inner
+            .lock()
+            .map_err(|_| Error::Corrupt("memory store lock poisoned".into()))
+    }
+}
+
+impl Inner {
+    fn insert(&mut self, account: &BareJid, msg: &NewMessage) -> Inserted {
+        let existing = self.messages.iter_mut().find(|(acc, m, _)| {
+            acc == account
+                && m.conversation == msg.peer
+                && ((msg.keys.stanza_id.is_some() && m.keys.stanza_id == msg.keys.stanza_id)
+                    || (msg.keys.origin_id.is_some()
+                        && m.direction == msg.direction
+                        && m.keys.origin_id == msg.keys.origin_id))
+        });
+        if let Some((_, m, _)) = existing {
+            let id = m.id;
+            if m.keys.stanza_id.is_none() {
+                m.keys.stanza_id = msg.keys.stanza_id.clone();
+            }
+            if m.keys.origin_id.is_none() {
+                m.keys.origin_id = msg.keys.origin_id.clone();
+            }
+            return Inserted::Duplicate(id);
+        }
+        self.next_id += 1;
+        let stored = StoredMessage {
+            id: MessageId(self.next_id),
+            conversation: msg.peer.clone(),
+            body: msg.body.clone(),
+            direction: msg.direction,
+            from: msg.from.clone(),
+            timestamp: msg.timestamp,
+            read: msg.direction == Direction::Out,
+            delivered: false,
+            via: msg.via,
+            keys: msg.keys.clone(),
+        };
+        self.messages
+            .push((account.clone(), stored.clone(), msg.stanza_attr_id.clone()));
+        Inserted::New(stored)
+    }
+}
+
+impl Store for MemoryStore {
+    async fn insert_message(&self, account: &BareJid, msg: &NewMessage) -> Result<Inserted> {
+        Ok(self.lock()?.insert(account, msg))
+    }
+
+    async fn store_archive_page(
+        &self,
+        account: &BareJid,
+        msgs: &[NewMessage],
+        position: Option<&str>,
+    ) -> Result<Vec<Inserted>> {
+        let mut inner = self.lock()?;
+        let out = msgs.iter().map(|m| inner.insert(account, m)).collect();
+        if let Some(p) = position {
+            inner.positions.insert(account.clone(), p.to_owned());
+        }
+        Ok(out)
+    }
+
+    async fn archive_position(&self, account: &BareJid) -> Result<Option<String>> {
+        Ok(self.lock()?.positions.get(account).cloned())
+    }
+
+    async fn history(&self, account: &BareJid, peer: &BareJid) -> Result<Vec<StoredMessage>> {
+        let inner = self.lock()?;
+        let mut out: Vec<StoredMessage> = inner
+            .messages
+            .iter()
+            .filter(|(acc, m, _)| acc == account && m.conversation == *peer)
+            .map(|(_, m, _)| m.clone())
+            .collect();
+        out.sort_by_key(|m| (m.timestamp, m.id));
+        Ok(out)
+    }
+
+    async fn mark_delivered(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        stanza_attr_id: &str,
+    ) -> Result<Option<MessageId>> {
+        let mut inner = self.lock()?;
+        let found = inner.messages.iter_mut().find(|(acc, m, attr)| {
+            acc == account
+                && m.conversation == *peer
+                && m.direction == Direction::Out
+                && !m.delivered
+                && attr.as_deref() == Some(stanza_attr_id)
+        });
+        Ok(found.map(|(_, m, _)| {
+            m.delivered = true;
+            m.id
+        }))
+    }
+
+    async fn message_count(&self, account: &BareJid) -> Result<u64> {
+        let inner = self.lock()?;
+        Ok(inner
+            .messages
+            .iter()
+            .filter(|(a, _, _)| a == account)
+            .count() as u64)
+    }
+
+    async fn upsert_device(&self, account: &BareJid, device: &Device) -> Result<()> {
+        self.lock()?
+            .devices
+            .insert((account.clone(), device.resource.clone()), device.clone());
+        Ok(())
+    }
+
+    async fn mark_devices_offline(&self, account: &BareJid, at: DateTime<Utc>) -> Result<()> {
+        for ((acc, _), d) in self.lock()?.devices.iter_mut() {
+            if acc == account && d.online {
+                d.online = false;
+                d.show = crate::model::Show::Unavailable;
+                d.last_seen = at;
+            }
+        }
+        Ok(())
+    }
+
+    async fn devices(&self, account: &BareJid) -> Result<Vec<Device>> {
+        let inner = self.lock()?;
+        let mut out: Vec<Device> = inner
+            .devices
+            .iter()
+            .filter(|((acc, _), _)| acc == account)
+            .map(|(_, d)| d.clone())
+            .collect();
+        out.sort_by(|a, b| b.online.cmp(&a.online).then(a.resource.cmp(&b.resource)));
+        Ok(out)
+    }
+}
+
+#[doc(hidden)]
+pub mod contract;

@@ -1,0 +1,362 @@
+//! The contract every [`Store`] passes. Run it with [`crate::store_contract_tests!`].
+
+use chrono::{DateTime, TimeZone, Utc};
+use jid::{BareJid, FullJid, Jid};
+
+use super::{Inserted, Store};
+use crate::model::{DedupKeys, Device, DeviceType, Direction, NewMessage, Show, Via};
+
+fn bare(s: &str) -> BareJid {
+    BareJid::new(s).expect("contract jid")
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + secs, 0)
+        .single()
+        .expect("contract time")
+}
+
+/// A message in alice's conversation with bob.
+pub fn msg(
+    direction: Direction,
+    body: &str,
+    secs: i64,
+    stanza_id: Option<&str>,
+    origin_id: Option<&str>,
+    via: Via,
+) -> NewMessage {
+    let from = match direction {
+        Direction::In => "bob@example.org/desk",
+        Direction::Out => "alice@example.org/laptop",
+    };
+    NewMessage {
+        peer: bare("bob@example.org"),
+        from: Jid::new(from).expect("contract jid"),
+        direction,
+        body: body.into(),
+        timestamp: at(secs),
+        via,
+        keys: DedupKeys {
+            stanza_id: stanza_id.map(Into::into),
+            origin_id: origin_id.map(Into::into),
+        },
+        stanza_attr_id: origin_id.map(Into::into),
+    }
+}
+
+fn alice() -> BareJid {
+    bare("alice@example.org")
+}
+
+/// Live, carbon and archive copies of one message are stored once.
+pub async fn stores_one_message_once_across_its_copies(store: &impl Store) {
+    let live = msg(Direction::In, "hi", 1, Some("S1"), Some("O1"), Via::Live);
+    let first = store.insert_message(&alice(), &live).await.expect("insert");
+    let Inserted::New(stored) = first else {
+        panic!("first copy must be new")
+    };
+    let carbon = msg(
+        Direction::In,
+        "hi",
+        1,
+        None,
+        Some("O1"),
+        Via::CarbonReceived,
+    );
+    assert_eq!(
+        store
+            .insert_message(&alice(), &carbon)
+            .await
+            .expect("insert"),
+        Inserted::Duplicate(stored.id)
+    );
+    let archived = msg(Direction::In, "hi", 1, Some("S1"), None, Via::Archive);
+    let page = store
+        .store_archive_page(&alice(), &[archived], Some("S1"))
+        .await
+        .expect("page");
+    assert_eq!(page, vec![Inserted::Duplicate(stored.id)]);
+    assert_eq!(store.message_count(&alice()).await.expect("count"), 1);
+}
+
+/// A copy that knows a key the stored one lacked fills it in, so later copies that carry
+/// only that key are recognised too.
+pub async fn a_duplicate_fills_in_missing_keys(store: &impl Store) {
+    let sent = msg(Direction::Out, "yo", 1, None, Some("O2"), Via::Local);
+    let Inserted::New(stored) = store.insert_message(&alice(), &sent).await.expect("insert") else {
+        panic!("new")
+    };
+    let archived = msg(
+        Direction::Out,
+        "yo",
+        1,
+        Some("S2"),
+        Some("O2"),
+        Via::Archive,
+    );
+    store
+        .insert_message(&alice(), &archived)
+        .await
+        .expect("insert");
+    let only_stanza_id = msg(Direction::Out, "yo", 1, Some("S2"), None, Via::Archive);
+    assert_eq!(
+        store
+            .insert_message(&alice(), &only_stanza_id)
+            .await
+            .expect("insert"),
+        Inserted::Duplicate(stored.id)
+    );
+    let history = store
+        .history(&alice(), &bare("bob@example.org"))
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].keys.stanza_id.as_deref(), Some("S2"));
+}
+
+/// An origin-id only identifies a message within one conversation and one direction: a
+/// contact reusing our origin-id cannot make our message, or theirs, disappear.
+pub async fn origin_id_dedup_is_scoped_to_conversation_and_direction(store: &impl Store) {
+    let ours = msg(Direction::Out, "mine", 1, None, Some("O3"), Via::Local);
+    let theirs = msg(Direction::In, "theirs", 2, None, Some("O3"), Via::Live);
+    let mut elsewhere = msg(Direction::In, "colin", 3, None, Some("O3"), Via::Live);
+    elsewhere.peer = bare("colin@example.org");
+    for m in [&ours, &theirs, &elsewhere] {
+        assert!(matches!(
+            store.insert_message(&alice(), m).await.expect("insert"),
+            Inserted::New(_)
+        ));
+    }
+}
+
+/// Accounts never see each other's messages or dedup against each other.
+pub async fn accounts_are_isolated(store: &impl Store) {
+    let m = msg(Direction::In, "hi", 1, Some("S9"), Some("O9"), Via::Live);
+    let other = bare("zed@example.org");
+    assert!(matches!(
+        store.insert_message(&alice(), &m).await.expect("insert"),
+        Inserted::New(_)
+    ));
+    assert!(matches!(
+        store.insert_message(&other, &m).await.expect("insert"),
+        Inserted::New(_)
+    ));
+    assert_eq!(store.message_count(&other).await.expect("count"), 1);
+}
+
+/// Messages without any key cannot be recognised, so each copy is kept.
+pub async fn messages_without_keys_are_all_kept(store: &impl Store) {
+    let m = msg(Direction::In, "legacy", 1, None, None, Via::Live);
+    store.insert_message(&alice(), &m).await.expect("insert");
+    store.insert_message(&alice(), &m).await.expect("insert");
+    assert_eq!(store.message_count(&alice()).await.expect("count"), 2);
+}
+
+/// An archive page and its position are committed together; the position is readable back.
+pub async fn archive_pages_commit_their_position(store: &impl Store) {
+    assert_eq!(store.archive_position(&alice()).await.expect("pos"), None);
+    let page: Vec<NewMessage> = (0..3)
+        .map(|i| {
+            let id = format!("A{i}");
+            msg(
+                Direction::In,
+                &format!("m{i}"),
+                i,
+                Some(&id),
+                None,
+                Via::Archive,
+            )
+        })
+        .collect();
+    let out = store
+        .store_archive_page(&alice(), &page, Some("A2"))
+        .await
+        .expect("page");
+    assert!(out.iter().all(|i| matches!(i, Inserted::New(_))));
+    assert_eq!(
+        store
+            .archive_position(&alice())
+            .await
+            .expect("pos")
+            .as_deref(),
+        Some("A2")
+    );
+    // Replaying the page (a crash before the next one) stores nothing twice.
+    let again = store
+        .store_archive_page(&alice(), &page, Some("A2"))
+        .await
+        .expect("page");
+    assert!(again.iter().all(|i| matches!(i, Inserted::Duplicate(_))));
+    assert_eq!(store.message_count(&alice()).await.expect("count"), 3);
+}
+
+/// History is oldest first by server time, ties broken by arrival.
+pub async fn history_is_oldest_first(store: &impl Store) {
+    for (body, secs, id) in [
+        ("third", 30, "c"),
+        ("first", 10, "a"),
+        ("second", 20, "b"),
+        ("second-b", 20, "b2"),
+    ] {
+        let m = msg(Direction::In, body, secs, Some(id), None, Via::Archive);
+        store.insert_message(&alice(), &m).await.expect("insert");
+    }
+    let bodies: Vec<String> = store
+        .history(&alice(), &bare("bob@example.org"))
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(bodies, ["first", "second", "second-b", "third"]);
+}
+
+/// Outgoing messages are read; incoming ones start unread.
+pub async fn outgoing_messages_are_read_incoming_start_unread(store: &impl Store) {
+    store
+        .insert_message(
+            &alice(),
+            &msg(Direction::Out, "o", 1, None, Some("x1"), Via::Local),
+        )
+        .await
+        .expect("insert");
+    store
+        .insert_message(
+            &alice(),
+            &msg(Direction::In, "i", 2, None, Some("x2"), Via::Live),
+        )
+        .await
+        .expect("insert");
+    let h = store
+        .history(&alice(), &bare("bob@example.org"))
+        .await
+        .expect("history");
+    assert!(h[0].read);
+    assert!(!h[1].read);
+}
+
+/// A receipt marks our message delivered once; receipts for unknown ids change nothing.
+pub async fn receipts_mark_delivered_once(store: &impl Store) {
+    let sent = msg(Direction::Out, "o", 1, None, Some("R1"), Via::Local);
+    let Inserted::New(stored) = store.insert_message(&alice(), &sent).await.expect("insert") else {
+        panic!("new")
+    };
+    let bob = bare("bob@example.org");
+    assert_eq!(
+        store
+            .mark_delivered(&alice(), &bob, "R1")
+            .await
+            .expect("mark"),
+        Some(stored.id)
+    );
+    assert_eq!(
+        store
+            .mark_delivered(&alice(), &bob, "R1")
+            .await
+            .expect("mark"),
+        None
+    );
+    assert_eq!(
+        store
+            .mark_delivered(&alice(), &bob, "nope")
+            .await
+            .expect("mark"),
+        None
+    );
+    assert!(store.history(&alice(), &bob).await.expect("history")[0].delivered);
+}
+
+/// Devices are kept per resource, go offline together, and list online first.
+pub async fn devices_are_tracked_per_resource(store: &impl Store) {
+    let device = |res: &str, online: bool, kind: DeviceType| Device {
+        jid: FullJid::new(&format!("alice@example.org/{res}")).expect("jid"),
+        resource: res.into(),
+        show: if online {
+            Show::Available
+        } else {
+            Show::Unavailable
+        },
+        device_type: kind,
+        online,
+        this_device: false,
+        last_seen: at(5),
+    };
+    store
+        .upsert_device(&alice(), &device("phone", true, DeviceType::Phone))
+        .await
+        .expect("up");
+    store
+        .upsert_device(&alice(), &device("laptop", true, DeviceType::Desktop))
+        .await
+        .expect("up");
+    store
+        .upsert_device(&alice(), &device("old", false, DeviceType::Unknown))
+        .await
+        .expect("up");
+    let list = store.devices(&alice()).await.expect("devices");
+    let names: Vec<&str> = list.iter().map(|d| d.resource.as_str()).collect();
+    assert_eq!(names, ["laptop", "phone", "old"]);
+    assert_eq!(list[1].device_type, DeviceType::Phone);
+
+    store
+        .upsert_device(&alice(), &device("phone", false, DeviceType::Phone))
+        .await
+        .expect("up");
+    assert!(!store
+        .devices(&alice())
+        .await
+        .expect("devices")
+        .iter()
+        .any(|d| d.resource == "phone" && d.online));
+
+    store
+        .mark_devices_offline(&alice(), at(9))
+        .await
+        .expect("offline");
+    let list = store.devices(&alice()).await.expect("devices");
+    assert!(list
+        .iter()
+        .all(|d| !d.online && d.show == Show::Unavailable));
+    assert_eq!(
+        store
+            .devices(&bare("zed@example.org"))
+            .await
+            .expect("devices"),
+        vec![]
+    );
+}
+
+/// Generates one `#[tokio::test]` per contract check for a store built by `$make`
+/// (an async expression evaluated afresh for each test).
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make:expr) => {
+        $crate::store_contract_tests!(@tests $make;
+            stores_one_message_once_across_its_copies,
+            a_duplicate_fills_in_missing_keys,
+            origin_id_dedup_is_scoped_to_conversation_and_direction,
+            accounts_are_isolated,
+            messages_without_keys_are_all_kept,
+            archive_pages_commit_their_position,
+            history_is_oldest_first,
+            outgoing_messages_are_read_incoming_start_unread,
+            receipts_mark_delivered_once,
+            devices_are_tracked_per_resource
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let store = $make;
+                $crate::store::contract::$name(&store).await;
+            }
+        )*
+    };
+}
+
+#[cfg(test)]
+mod memory {
+    use crate::store::MemoryStore;
+    crate::store_contract_tests!(MemoryStore::new());
+}
