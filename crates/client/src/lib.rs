@@ -1,1 +1,16 @@
-//! placeholder
+//! tandem-client: Tandem's XMPP session (tokio-xmpp) and profiles.
+//!
+//! - [`connect`] logs in: TCP, STARTTLS verified against our own trust roots, SCRAM only.
+//! - [`session`] is the actor that owns the stream, applies `tandem-core`'s rules to what
+//!   arrives, persists through a [`tandem_core::store::Store`] and emits events.
+//! - [`profile`] is a data directory: settings, the password (keyring or a 0600 file) and the
+//!   SQLite database.
+#![warn(missing_docs)]
+
+pub mod connect;
+pub mod error;
+pub mod profile;
+pub mod session;
+
+pub use error::ClientError;
+pub use session::{Events, Session, SessionConfig};

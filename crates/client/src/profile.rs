@@ -1,0 +1,264 @@
+//! A profile is a data directory: `profile.toml` (the account's settings), the SQLite
+//! database, and, only when no platform keyring is available, a 0600 password file.
+//!
+//! The password never goes into the settings file, the database or the logs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jid::BareJid;
+use serde::{Deserialize, Serialize};
+use tandem_core::model::DeviceType;
+
+use crate::connect::ConnectConfig;
+use crate::error::ClientError;
+use crate::session::SessionConfig;
+
+const SETTINGS_FILE: &str = "profile.toml";
+const PASSWORD_FILE: &str = "password";
+const DATABASE_FILE: &str = "tandem.db";
+const KEYRING_SERVICE: &str = "im.tandem.Tandem";
+
+/// Where the account's password is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PasswordStore {
+    /// The platform keyring (Secret Service on Linux, Keychain on macOS, ...).
+    Keyring,
+    /// A file only the owner can read, in the profile directory.
+    File,
+}
+
+/// The account's settings, as stored in `profile.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The account.
+    pub jid: BareJid,
+    /// This device's resource.
+    pub resource: String,
+    /// This device's type, advertised to our other devices.
+    pub device: DeviceType,
+    /// `HOST:PORT` to use instead of DNS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// An extra CA (PEM) to trust.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// Multi-device messaging (carbons) on or off.
+    pub carbons: bool,
+    /// Where the password is.
+    pub password_store: PasswordStore,
+}
+
+/// An opened profile directory.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    dir: PathBuf,
+}
+
+impl Profile {
+    /// The platform's data directory for Tandem (e.g. `~/.local/share/tandem`).
+    pub fn default_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("im", "Tandem", "tandem").map(|d| d.data_dir().to_owned())
+    }
+
+    /// Opens (and creates, owner-only) the profile directory.
+    pub fn open(dir: &Path) -> Result<Profile, ClientError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ClientError::Profile(format!("cannot create profile {}: {e}", dir.display()))
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+        Ok(Profile {
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The SQLite database's path.
+    pub fn database_path(&self) -> PathBuf {
+        self.dir.join(DATABASE_FILE)
+    }
+
+    /// The account's settings, or a one-line hint to create them.
+    pub fn settings(&self) -> Result<Settings, ClientError> {
+        let path = self.dir.join(SETTINGS_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ClientError::Profile(format!(
+                    "no account in {}: run `tandem account set <JID> --password-file <FILE>` first",
+                    self.dir.display()
+                )))
+            }
+            Err(e) => {
+                return Err(ClientError::Profile(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )))
+            }
+        };
+        toml::from_str(&text)
+            .map_err(|e| ClientError::Profile(format!("broken {}: {}", path.display(), one_line(&e.to_string()))))
+    }
+
+    /// Saves the settings (atomically: a broken write never loses the old file).
+    pub fn save_settings(&self, settings: &Settings) -> Result<(), ClientError> {
+        let text = toml::to_string_pretty(settings)
+            .map_err(|e| ClientError::Profile(format!("cannot encode settings: {e}")))?;
+        write_private(&self.dir.join(SETTINGS_FILE), text.as_bytes())
+    }
+
+    /// Stores the password: in the keyring when one answers, otherwise in a 0600 file.
+    pub async fn store_password(
+        &self,
+        jid: &BareJid,
+        password: &str,
+    ) -> Result<PasswordStore, ClientError> {
+        let (user, pw) = (jid.to_string(), password.to_owned());
+        let in_keyring = tokio::task::spawn_blocking(move || {
+            keyring::Entry::new(KEYRING_SERVICE, &user).and_then(|e| e.set_password(&pw))
+        })
+        .await;
+        match in_keyring {
+            Ok(Ok(())) => {
+                // An older file copy must not linger.
+                let _ = std::fs::remove_file(self.dir.join(PASSWORD_FILE));
+                Ok(PasswordStore::Keyring)
+            }
+            other => {
+                tracing::debug!(?other, "no usable keyring; keeping the password in a 0600 file");
+                write_private(&self.dir.join(PASSWORD_FILE), password.as_bytes())?;
+                Ok(PasswordStore::File)
+            }
+        }
+    }
+
+    /// Reads the password from where [`Profile::store_password`] put it.
+    pub async fn password(&self, settings: &Settings) -> Result<String, ClientError> {
+        match settings.password_store {
+            PasswordStore::File => {
+                let path = self.dir.join(PASSWORD_FILE);
+                std::fs::read_to_string(&path).map_err(|e| {
+                    ClientError::Profile(format!(
+                        "cannot read the password ({}): {e}; run `tandem account set` again",
+                        path.display()
+                    ))
+                })
+            }
+            PasswordStore::Keyring => {
+                let user = settings.jid.to_string();
+                tokio::task::spawn_blocking(move || {
+                    keyring::Entry::new(KEYRING_SERVICE, &user).and_then(|e| e.get_password())
+                })
+                .await
+                .map_err(|e| ClientError::Profile(format!("keyring: {e}")))?
+                .map_err(|e| {
+                    ClientError::Profile(format!(
+                        "cannot read the password from the keyring: {e}; run `tandem account set` again"
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The session configuration for these settings.
+    pub async fn session_config(&self, settings: &Settings) -> Result<SessionConfig, ClientError> {
+        let password = self.password(settings).await?;
+        Ok(SessionConfig {
+            connect: ConnectConfig {
+                jid: settings.jid.clone(),
+                resource: settings.resource.clone(),
+                password,
+                server: settings.server.clone(),
+                ca_file: settings.ca_file.clone(),
+                timeout: Duration::from_secs(8),
+            },
+            carbons: settings.carbons,
+            device: settings.device,
+            ack_timeout: Duration::from_secs(10),
+        })
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Writes a file readable by the owner only, through a temporary file and a rename.
+fn write_private(path: &Path, data: &[u8]) -> Result<(), ClientError> {
+    let err = |e: std::io::Error| ClientError::Profile(format!("cannot write {}: {e}", path.display()));
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut file = opts.open(&tmp).map_err(err)?;
+    file.write_all(data).map_err(err)?;
+    file.sync_all().map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            jid: "alice@example.org".parse().expect("jid"),
+            resource: "laptop".into(),
+            device: DeviceType::Desktop,
+            server: Some("127.0.0.1:5222".into()),
+            ca_file: None,
+            carbons: true,
+            password_store: PasswordStore::File,
+        }
+    }
+
+    #[test]
+    fn settings_round_trip_and_never_hold_the_password() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = Profile::open(dir.path()).expect("open");
+        p.save_settings(&settings()).expect("save");
+        assert_eq!(p.settings().expect("load"), settings());
+        let text = std::fs::read_to_string(dir.path().join(SETTINGS_FILE)).expect("read");
+        assert!(!text.contains("password ="), "{text}");
+    }
+
+    #[test]
+    fn a_missing_profile_says_how_to_create_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = Profile::open(dir.path()).expect("open").settings().expect_err("no account");
+        assert!(err.to_string().contains("tandem account set"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_settings_file_is_a_one_line_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(SETTINGS_FILE), "jid = [\n\n").expect("write");
+        let err = Profile::open(dir.path()).expect("open").settings().expect_err("broken");
+        assert!(!err.to_string().contains('\n'), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("secret");
+        write_private(&path, b"x").expect("write");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
