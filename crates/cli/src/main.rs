@@ -1,0 +1,418 @@
+//! `tandem`: scriptable multi-device XMPP sessions for people and test scripts.
+//!
+//! Every command works on one profile (a data directory). Errors end the process with one
+//! line on stderr and a non-zero exit; `--json` output is one JSON value (or one per line for
+//! `listen`) on stdout, with logs on stderr (`RUST_LOG`).
+
+mod demo;
+mod output;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use jid::BareJid;
+use tandem_client::profile::{Profile, Settings};
+use tandem_client::Session;
+use tandem_core::event::Event;
+use tandem_core::model::DeviceType;
+use tandem_core::store::Store;
+use tandem_store::SqliteStore;
+use tokio::io::AsyncBufReadExt;
+
+#[derive(Debug, Parser)]
+#[command(name = "tandem", version, about = "Multi-device XMPP messaging, scriptable")]
+struct Cli {
+    /// Profile directory (database and settings). Default: the platform's data directory.
+    #[arg(long, global = true, env = "TANDEM_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage the profile's account.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Connect, send one message, wait for the server's acknowledgement, exit.
+    Send {
+        /// The contact.
+        jid: String,
+        /// The message.
+        text: String,
+    },
+    /// Connect, catch up from the server's archive, print a summary, exit.
+    Sync,
+    /// Print a stored conversation, oldest first.
+    History {
+        /// The contact.
+        jid: String,
+        /// One JSON array instead of text for people.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print our account's devices as last seen.
+    Devices {
+        /// One JSON array instead of text for people.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stay online, print one event per line, read commands on stdin
+    /// (`send <JID> <TEXT>`, `quit`).
+    Listen {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a local Prosody and play a multi-device conversation as a timeline.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create or change the profile's account.
+    Set {
+        /// The account, e.g. alice@example.org.
+        jid: String,
+        /// A file holding the password (one line).
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+        /// This device's resource (default: kept, or a new random one).
+        #[arg(long, value_name = "NAME")]
+        resource: Option<String>,
+        /// This device's type, shown on our other devices.
+        #[arg(long, value_enum)]
+        device: Option<DeviceArg>,
+        /// Connect to HOST:PORT instead of looking the domain up in DNS.
+        #[arg(long, value_name = "HOST:PORT")]
+        server: Option<String>,
+        /// Trust this CA certificate (PEM) besides the system's.
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
+        /// Turn multi-device messaging (carbons) off for this profile.
+        #[arg(long, conflicts_with = "carbons")]
+        no_carbons: bool,
+        /// Turn multi-device messaging (carbons) back on.
+        #[arg(long)]
+        carbons: bool,
+    },
+    /// Show the profile's account.
+    Show,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DeviceArg {
+    Desktop,
+    Phone,
+    Tablet,
+}
+
+impl From<DeviceArg> for DeviceType {
+    fn from(d: DeviceArg) -> Self {
+        match d {
+            DeviceArg::Desktop => DeviceType::Desktop,
+            DeviceArg::Phone => DeviceType::Phone,
+            DeviceArg::Tablet => DeviceType::Tablet,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tandem: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            eprintln!("tandem: {}", msg.split_whitespace().collect::<Vec<_>>().join(" "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    if let Command::Demo = cli.command {
+        return demo::run().await;
+    }
+    let dir = match cli.data_dir {
+        Some(d) => d,
+        None => Profile::default_dir()
+            .ok_or_else(|| anyhow!("no data directory on this platform: pass --data-dir DIR"))?,
+    };
+    let profile = Profile::open(&dir)?;
+    match cli.command {
+        Command::Account { command } => account(&profile, command).await,
+        Command::Send { jid, text } => send(&profile, &jid, text).await,
+        Command::Sync => sync(&profile).await,
+        Command::History { jid, json } => history(&profile, &jid, json).await,
+        Command::Devices { json } => devices(&profile, json).await,
+        Command::Listen { json } => listen(&profile, json).await,
+        Command::Demo => unreachable_demo(),
+    }
+}
+
+fn unreachable_demo() -> Result<()> {
+    bail!("demo runs without a profile")
+}
+
+fn parse_bare(input: &str) -> Result<BareJid> {
+    let jid = tandem_core::error::parse_bare(input)?;
+    if jid.node().is_none() {
+        bail!("invalid JID {input:?}: an account needs a user part (user@domain)");
+    }
+    Ok(jid)
+}
+
+async fn open_store(profile: &Profile) -> Result<Arc<SqliteStore>> {
+    let store = SqliteStore::open(&profile.database_path())
+        .await
+        .with_context(|| format!("cannot open the database {}", profile.database_path().display()))?;
+    Ok(Arc::new(store))
+}
+
+async fn connect(profile: &Profile) -> Result<(Settings, Arc<SqliteStore>, Session, tandem_client::Events)> {
+    let settings = profile.settings()?;
+    let config = profile.session_config(&settings).await?;
+    let store = open_store(profile).await?;
+    let (session, events) = Session::start(config, store.clone()).await?;
+    Ok((settings, store, session, events))
+}
+
+async fn account(profile: &Profile, command: AccountCommand) -> Result<()> {
+    match command {
+        AccountCommand::Set {
+            jid,
+            password_file,
+            resource,
+            device,
+            server,
+            ca_file,
+            no_carbons,
+            carbons,
+        } => {
+            let jid = parse_bare(&jid)?;
+            let password = read_password(&password_file)?;
+            let previous = profile.settings().ok().filter(|s| s.jid == jid);
+            if let Some(server) = &server {
+                validate_server(server)?;
+            }
+            let ca_file = match ca_file {
+                Some(p) => {
+                    let abs = std::fs::canonicalize(&p)
+                        .with_context(|| format!("cannot use CA file {}", p.display()))?;
+                    tandem_client::connect::tls_config(Some(&abs))?;
+                    Some(abs)
+                }
+                None => previous.as_ref().and_then(|p| p.ca_file.clone()),
+            };
+            let resource = match resource {
+                Some(r) => {
+                    jid.with_resource_str(&r)
+                        .map_err(|e| anyhow!("invalid resource {r:?}: {e}"))?;
+                    r
+                }
+                None => previous
+                    .as_ref()
+                    .map(|p| p.resource.clone())
+                    .unwrap_or_else(|| format!("tandem-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])),
+            };
+            let carbons = if no_carbons {
+                false
+            } else if carbons {
+                true
+            } else {
+                previous.as_ref().is_none_or(|p| p.carbons)
+            };
+            let password_store = profile.store_password(&jid, &password).await?;
+            let settings = Settings {
+                jid,
+                resource,
+                device: device
+                    .map(Into::into)
+                    .or(previous.as_ref().map(|p| p.device))
+                    .unwrap_or(DeviceType::Desktop),
+                server: server.or(previous.as_ref().and_then(|p| p.server.clone())),
+                ca_file,
+                carbons,
+                password_store,
+            };
+            profile.save_settings(&settings)?;
+            println!("{}", output::settings_line(&settings));
+            Ok(())
+        }
+        AccountCommand::Show => {
+            println!("{}", output::settings_line(&profile.settings()?));
+            Ok(())
+        }
+    }
+}
+
+fn read_password(path: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read password file {}", path.display()))?;
+    let password = text.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("password file {} is empty", path.display());
+    }
+    Ok(password)
+}
+
+fn validate_server(server: &str) -> Result<()> {
+    let ok = server
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if !ok {
+        bail!("invalid --server {server:?}: expected HOST:PORT");
+    }
+    Ok(())
+}
+
+fn parse_contact(input: &str) -> Result<jid::Jid> {
+    let jid = jid::Jid::new(input).map_err(|e| anyhow!("invalid JID {input:?}: {e}"))?;
+    if jid.node().is_none() {
+        bail!("invalid JID {input:?}: a contact needs a user part (user@domain)");
+    }
+    Ok(jid)
+}
+
+async fn send(profile: &Profile, to: &str, text: String) -> Result<()> {
+    let to = parse_contact(to)?;
+    if text.is_empty() {
+        bail!("refusing to send an empty message");
+    }
+    let (_, _, session, _events) = connect(profile).await?;
+    let result = session.send(to.clone(), text).await;
+    session.close().await;
+    let sent = result?;
+    println!("sent to {to} (message {})", sent.id.0);
+    Ok(())
+}
+
+async fn sync(profile: &Profile) -> Result<()> {
+    let (settings, store, session, mut events) = connect(profile).await?;
+    let progress = std::io::stderr().is_terminal();
+    let mut summary = None;
+    while let Some(event) = events.recv().await {
+        match event {
+            Event::CatchUp { stored, duplicates, pages, done } => {
+                if progress && !done {
+                    eprint!("\rcatching up: {stored} new messages, page {pages}…");
+                }
+                if done {
+                    if progress {
+                        eprint!("\r\x1b[K");
+                    }
+                    summary = Some((stored, duplicates, pages));
+                    break;
+                }
+            }
+            Event::Error { message } => eprintln!("tandem: {message}"),
+            _ => {}
+        }
+    }
+    session.close().await;
+    let (stored, duplicates, pages) = summary.ok_or_else(|| anyhow!("the session ended before catch-up finished"))?;
+    let total = store.message_count(&settings.jid).await?;
+    println!(
+        "synced {}: {stored} new, {duplicates} already stored, {pages} archive pages; {total} messages in total",
+        settings.jid
+    );
+    Ok(())
+}
+
+async fn history(profile: &Profile, peer: &str, json: bool) -> Result<()> {
+    let peer = parse_bare(peer)?;
+    let settings = profile.settings()?;
+    let store = open_store(profile).await?;
+    let messages = store.history(&settings.jid, &peer).await?;
+    if json {
+        let views: Vec<_> = messages.iter().map(tandem_core::event::MessageView::from).collect();
+        println!("{}", serde_json::to_string_pretty(&views)?);
+    } else if messages.is_empty() {
+        println!("no messages with {peer}");
+    } else {
+        for m in &messages {
+            println!("{}", output::message_line(m, &settings.jid));
+        }
+    }
+    Ok(())
+}
+
+async fn devices(profile: &Profile, json: bool) -> Result<()> {
+    let settings = profile.settings()?;
+    let store = open_store(profile).await?;
+    let devices = store.devices(&settings.jid).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&devices)?);
+    } else {
+        print!("{}", output::devices_table(&devices));
+    }
+    Ok(())
+}
+
+async fn listen(profile: &Profile, json: bool) -> Result<()> {
+    let (settings, _store, session, mut events) = connect(profile).await?;
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let printer = output::Printer::new(json, settings.jid.clone());
+    printer.event(&Event::Connected { jid: session.jid().clone(), resumed: false });
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => printer.event(&event),
+                None => break,
+            },
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => {
+                    let line = line.trim();
+                    if line.is_empty() { continue; }
+                    let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+                    match verb {
+                        "quit" => break,
+                        "send" => {
+                            let Some((to, text)) = rest.trim().split_once(' ') else {
+                                printer.error("usage: send <JID> <TEXT>");
+                                continue;
+                            };
+                            match parse_contact(to) {
+                                Ok(to) => {
+                                    if let Err(e) = session.send(to, text.to_owned()).await {
+                                        printer.error(&e.to_string());
+                                    }
+                                }
+                                Err(e) => printer.error(&format!("{e:#}")),
+                            }
+                        }
+                        other => printer.error(&format!("unknown command {other:?} (try: send <JID> <TEXT>, quit)")),
+                    }
+                }
+                Ok(None) | Err(_) => break,
+            },
+        }
+    }
+    // Print what already arrived before leaving.
+    while let Ok(event) = events.try_recv() {
+        printer.event(&event);
+    }
+    session.close().await;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Text for people: aligned columns, local times, no debug dumps.
+
+use chrono::{DateTime, Local, Utc};
+use jid::{BareJid, Jid};
+use tandem_client::profile::{PasswordStore, Settings};
+use tandem_core::event::{Event, MessageView};
+use tandem_core::model::{Device, Direction, StoredMessage, Via};
+
+pub fn settings_line(s: &Settings) -> String {
+    format!(
+        "{}/{} ({}), multi-device messaging {}, server {}, password in {}",
+        s.jid,
+        s.resource,
+        s.device.as_str(),
+        if s.carbons { "on" } else { "off" },
+        s.server.as_deref().unwrap_or("from DNS"),
+        match s.password_store {
+            PasswordStore::Keyring => "the keyring",
+            PasswordStore::File => "a private file",
+        }
+    )
+}
+
+fn local(ts: DateTime<Utc>) -> String {
+    ts.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn sender(from: &Jid, direction: Direction, account: &BareJid) -> String {
+    match (direction, from.resource()) {
+        (Direction::Out, Some(r)) => format!("me ({r})"),
+        (Direction::Out, None) => "me".into(),
+        (Direction::In, _) if from.to_bare() == *account => "me".into(),
+        (Direction::In, _) => from.to_bare().to_string(),
+    }
+}
+
+fn via_note(via: Via) -> &'static str {
+    match via {
+        Via::Local | Via::Live => "",
+        Via::CarbonReceived => "  [carbon]",
+        Via::CarbonSent => "  [sent carbon]",
+        Via::Archive => "  [archive]",
+    }
+}
+
+pub fn message_line(m: &StoredMessage, account: &BareJid) -> String {
+    let arrow = match m.direction {
+        Direction::In => "←",
+        Direction::Out => "→",
+    };
+    let ticks = match (m.direction, m.delivered) {
+        (Direction::Out, true) => " ✓",
+        _ => "",
+    };
+    format!(
+        "{}  {arrow} {:<22} {}{ticks}{}",
+        local(m.timestamp),
+        sender(&m.from, m.direction, account),
+        m.body.replace('\n', "\n                        "),
+        via_note(m.via)
+    )
+}
+
+fn view_line(m: &MessageView, account: &BareJid) -> String {
+    let arrow = match m.direction {
+        Direction::In => "←",
+        Direction::Out => "→",
+    };
+    format!(
+        "{}  {} {arrow} {:<22} {}{}",
+        local(m.timestamp),
+        m.conversation,
+        sender(&m.from, m.direction, account),
+        m.body,
+        via_note(m.via)
+    )
+}
+
+pub fn devices_table(devices: &[Device]) -> String {
+    if devices.is_empty() {
+        return "no devices seen yet\n".into();
+    }
+    let width = devices.iter().map(|d| d.resource.len()).max().unwrap_or(8).max(8);
+    let mut out = format!("{:<width$}  {:<8}  {:<11}  {:<7}  last seen\n", "DEVICE", "TYPE", "STATE", "ONLINE");
+    for d in devices {
+        out.push_str(&format!(
+            "{:<width$}  {:<8}  {:<11}  {:<7}  {}{}\n",
+            d.resource,
+            d.device_type.as_str(),
+            d.show.as_str(),
+            if d.online { "yes" } else { "no" },
+            local(d.last_seen),
+            if d.this_device { "  (this device)" } else { "" },
+        ));
+    }
+    out
+}
+
+/// Prints events as JSON lines or as text for people.
+#[derive(Debug)]
+pub struct Printer {
+    json: bool,
+    account: BareJid,
+}
+
+impl Printer {
+    pub fn new(json: bool, account: BareJid) -> Self {
+        Self { json, account }
+    }
+
+    pub fn event(&self, event: &Event) {
+        if self.json {
+            match serde_json::to_string(event) {
+                Ok(line) => println!("{line}"),
+                Err(e) => tracing::error!(error = %e, "cannot encode event"),
+            }
+            return;
+        }
+        let text = match event {
+            Event::Connected { jid, resumed } => {
+                format!("connected as {jid}{}", if *resumed { " (resumed)" } else { "" })
+            }
+            Event::Disconnected { .. } => "connection lost; reconnecting…".into(),
+            Event::Message(m) => view_line(m, &self.account),
+            Event::Presence { jid, show } => format!("{jid} is {}", show.as_str()),
+            Event::Device { devices } => {
+                let online: Vec<_> = devices
+                    .iter()
+                    .filter(|d| d.online)
+                    .map(|d| format!("{} ({})", d.resource, d.device_type.as_str()))
+                    .collect();
+                format!("our devices online: {}", online.join(", "))
+            }
+            Event::Delivered { conversation, id } => format!("{conversation} received message {}", id.0),
+            Event::CatchUp { stored, pages, done, .. } => {
+                if *done {
+                    format!("caught up: {stored} new messages from {pages} archive pages")
+                } else {
+                    return;
+                }
+            }
+            Event::Error { message } => format!("error: {message}"),
+            _ => return,
+        };
+        println!("{text}");
+    }
+
+    pub fn error(&self, message: &str) {
+        self.event(&Event::Error { message: message.to_owned() });
+    }
+}
