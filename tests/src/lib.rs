@@ -56,7 +56,13 @@ impl World {
     }
 
     /// A session configuration for `user/resource` against the lab.
-    pub fn config(&self, user: &str, resource: &str, device: DeviceType, carbons: bool) -> SessionConfig {
+    pub fn config(
+        &self,
+        user: &str,
+        resource: &str,
+        device: DeviceType,
+        carbons: bool,
+    ) -> SessionConfig {
         SessionConfig {
             connect: ConnectConfig {
                 jid: self.jid(user),
@@ -73,7 +79,13 @@ impl World {
     }
 
     /// Signs a device in, with its own SQLite database in the scratch folder.
-    pub async fn device(&self, user: &str, resource: &str, device: DeviceType, carbons: bool) -> Result<Dev> {
+    pub async fn device(
+        &self,
+        user: &str,
+        resource: &str,
+        device: DeviceType,
+        carbons: bool,
+    ) -> Result<Dev> {
         let config = self.config(user, resource, device, carbons);
         let db = self.dir.path().join(format!("{user}-{resource}.db"));
         let store = Arc::new(SqliteStore::open(&db).await?);
@@ -92,21 +104,44 @@ impl World {
 
     /// Creates a CLI profile for `user/resource` with `tandem account set` and returns its
     /// directory. `extra` adds flags (e.g. `--no-carbons`).
-    pub fn profile(&self, bin: &Path, user: &str, resource: &str, device: &str, extra: &[&str]) -> Result<PathBuf> {
+    pub fn profile(
+        &self,
+        bin: &Path,
+        user: &str,
+        resource: &str,
+        device: &str,
+        extra: &[&str],
+    ) -> Result<PathBuf> {
         let dir = self.dir.path().join(format!("profile-{user}-{resource}"));
         let pw = self.dir.path().join(format!("{user}.pw"));
         std::fs::write(&pw, format!("{user}-pw\n"))?;
         let out = std::process::Command::new(bin)
             .arg("--data-dir")
             .arg(&dir)
-            .args(["account", "set", &self.jid(user).to_string(), "--password-file"])
+            .args([
+                "account",
+                "set",
+                &self.jid(user).to_string(),
+                "--password-file",
+            ])
             .arg(&pw)
-            .args(["--resource", resource, "--device", device, "--server", &self.lab.c2s_addr().to_string(), "--ca-file"])
+            .args([
+                "--resource",
+                resource,
+                "--device",
+                device,
+                "--server",
+                &self.lab.c2s_addr().to_string(),
+                "--ca-file",
+            ])
             .arg(self.lab.ca_file())
             .args(extra)
             .output()?;
         if !out.status.success() {
-            return Err(anyhow!("account set failed: {}", String::from_utf8_lossy(&out.stderr)));
+            return Err(anyhow!(
+                "account set failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         Ok(dir)
     }
@@ -117,7 +152,12 @@ impl Dev {
     pub async fn caught_up(&mut self) -> Result<(u64, u64)> {
         loop {
             match self.next_event().await? {
-                Event::CatchUp { stored, duplicates, done: true, .. } => return Ok((stored, duplicates)),
+                Event::CatchUp {
+                    stored,
+                    duplicates,
+                    done: true,
+                    ..
+                } => return Ok((stored, duplicates)),
                 _ => continue,
             }
         }
@@ -139,8 +179,15 @@ impl Dev {
             match tokio::time::timeout_at(deadline, self.events.recv()).await {
                 Ok(Some(Event::Message(m))) if m.body == body => return Ok(m),
                 Ok(Some(_)) => continue,
-                Ok(None) => return Err(anyhow!("{}: session ended waiting for {body:?}", self.name)),
-                Err(_) => return Err(anyhow!("{}: {body:?} did not arrive within {PATIENCE:?}", self.name)),
+                Ok(None) => {
+                    return Err(anyhow!("{}: session ended waiting for {body:?}", self.name))
+                }
+                Err(_) => {
+                    return Err(anyhow!(
+                        "{}: {body:?} did not arrive within {PATIENCE:?}",
+                        self.name
+                    ))
+                }
             }
         }
     }
@@ -151,12 +198,34 @@ impl Dev {
         loop {
             match tokio::time::timeout_at(deadline, self.events.recv()).await {
                 Ok(Some(Event::Message(m))) if m.body == body => {
-                    return Err(anyhow!("{}: unexpectedly got {body:?} ({:?})", self.name, m.via))
+                    return Err(anyhow!(
+                        "{}: unexpectedly got {body:?} ({:?})",
+                        self.name,
+                        m.via
+                    ))
                 }
                 Ok(Some(_)) => continue,
                 Ok(None) | Err(_) => return Ok(()),
             }
         }
+    }
+
+    /// Sends many messages, up to 100 in flight at once, each acknowledged by the server.
+    pub async fn send_many(
+        &self,
+        to: &BareJid,
+        bodies: impl Iterator<Item = String>,
+    ) -> Result<()> {
+        let bodies: Vec<String> = bodies.collect();
+        for chunk in bodies.chunks(100) {
+            let sends = chunk
+                .iter()
+                .map(|b| self.session.send(to.clone(), b.clone()));
+            for r in futures::future::join_all(sends).await {
+                r?;
+            }
+        }
+        Ok(())
     }
 
     /// Signs out cleanly.

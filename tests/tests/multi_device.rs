@@ -12,10 +12,14 @@ use xmpp_parsers::{carbons, forwarding::Forwarded, message::Message, stanza::Sta
 /// A carbon the way an attacker would build it: sent from a contact's account, wrapping a
 /// message that claims `claimed_from` wrote to `claimed_to`.
 fn forged_carbon(to: &str, claimed_from: &str, claimed_to: &str, body: &str) -> Result<Stanza> {
-    let mut inner = Message::chat(Some(claimed_to.parse()?)).with_body(Default::default(), body.into());
+    let mut inner =
+        Message::chat(Some(claimed_to.parse()?)).with_body(Default::default(), body.into());
     inner.from = Some(claimed_from.parse()?);
     let outer = Message::chat(Some(to.parse()?)).with_payload(carbons::Received {
-        forwarded: Forwarded { delay: None, message: inner },
+        forwarded: Forwarded {
+            delay: None,
+            message: inner,
+        },
     });
     Ok(Stanza::Message(outer))
 }
@@ -23,11 +27,15 @@ fn forged_carbon(to: &str, claimed_from: &str, claimed_to: &str, body: &str) -> 
 #[tokio::test]
 async fn a_message_to_the_bare_jid_reaches_both_devices() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w.device("alice", "laptop", DeviceType::Desktop, true).await?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
     let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
     let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
 
-    bob.session.send(w.jid("alice"), "hello both".into()).await?;
+    bob.session
+        .send(w.jid("alice"), "hello both".into())
+        .await?;
     let on_laptop = laptop.expect_message("hello both").await?;
     let on_phone = phone.expect_message("hello both").await?;
     for m in [&on_laptop, &on_phone] {
@@ -39,7 +47,12 @@ async fn a_message_to_the_bare_jid_reaches_both_devices() -> Result<()> {
     // Stored exactly once on each device.
     for dev in [&laptop, &phone] {
         let history = dev.store.history(&w.jid("alice"), &w.jid("bob")).await?;
-        assert_eq!(history.iter().filter(|m| m.body == "hello both").count(), 1, "{}", dev.name);
+        assert_eq!(
+            history.iter().filter(|m| m.body == "hello both").count(),
+            1,
+            "{}",
+            dev.name
+        );
     }
     for d in [laptop, phone, bob] {
         d.close().await;
@@ -50,18 +63,26 @@ async fn a_message_to_the_bare_jid_reaches_both_devices() -> Result<()> {
 #[tokio::test]
 async fn laptop_to_bob_shows_on_the_phone_as_a_sent_carbon() -> Result<()> {
     let w = World::new()?;
-    let laptop = w.device("alice", "laptop", DeviceType::Desktop, true).await?;
+    let laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
     let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
     let mut bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
 
-    let sent = laptop.session.send(w.jid("bob"), "from my laptop".into()).await?;
+    let sent = laptop
+        .session
+        .send(w.jid("bob"), "from my laptop".into())
+        .await?;
     assert_eq!(sent.via, Via::Local);
     let on_phone = phone.expect_message("from my laptop").await?;
     assert_eq!(on_phone.direction, Direction::Out);
     assert_eq!(on_phone.via, Via::CarbonSent);
     assert!(on_phone.carbon);
     assert_eq!(on_phone.conversation, w.jid("bob"));
-    assert_eq!(on_phone.from.resource().map(|r| r.to_string()), Some("laptop".into()));
+    assert_eq!(
+        on_phone.from.resource().map(|r| r.to_string()),
+        Some("laptop".into())
+    );
     let on_bob = bob.expect_message("from my laptop").await?;
     assert_eq!(on_bob.direction, Direction::In);
     for d in [laptop, phone, bob] {
@@ -73,12 +94,16 @@ async fn laptop_to_bob_shows_on_the_phone_as_a_sent_carbon() -> Result<()> {
 #[tokio::test]
 async fn bob_to_the_laptop_shows_on_the_phone_as_a_received_carbon() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w.device("alice", "laptop", DeviceType::Desktop, true).await?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
     let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
     let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
 
     let laptop_jid = w.jid("alice").with_resource_str("laptop")?;
-    bob.session.send(laptop_jid, "just for the laptop".into()).await?;
+    bob.session
+        .send(laptop_jid, "just for the laptop".into())
+        .await?;
     let on_laptop = laptop.expect_message("just for the laptop").await?;
     assert_eq!(on_laptop.via, Via::Live);
     let on_phone = phone.expect_message("just for the laptop").await?;
@@ -94,17 +119,24 @@ async fn bob_to_the_laptop_shows_on_the_phone_as_a_received_carbon() -> Result<(
 #[tokio::test]
 async fn with_carbons_off_the_phone_no_longer_sees_the_laptops_messages() -> Result<()> {
     let w = World::new()?;
-    let laptop = w.device("alice", "laptop", DeviceType::Desktop, true).await?;
+    let laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
     let mut phone = w.device("alice", "phone", DeviceType::Phone, false).await?;
     let mut bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
 
-    laptop.session.send(w.jid("bob"), "phone should not see this".into()).await?;
+    laptop
+        .session
+        .send(w.jid("bob"), "phone should not see this".into())
+        .await?;
     bob.expect_message("phone should not see this").await?;
     phone
         .expect_no_message("phone should not see this", Duration::from_millis(1500))
         .await?;
     // Messages addressed to the account still reach the phone directly.
-    bob.session.send(w.jid("alice"), "but this, yes".into()).await?;
+    bob.session
+        .send(w.jid("alice"), "but this, yes".into())
+        .await?;
     assert_eq!(phone.expect_message("but this, yes").await?.via, Via::Live);
     for d in [laptop, phone, bob] {
         d.close().await;
@@ -120,7 +152,12 @@ async fn a_forged_carbon_is_not_stored() -> Result<()> {
 
     // bob's account sends alice/phone a "carbon" claiming colin wrote to alice.
     let phone_jid = w.jid("alice").with_resource_str("phone")?.to_string();
-    let stanza = forged_carbon(&phone_jid, &w.jid("colin").to_string(), &w.jid("alice").to_string(), "forged!")?;
+    let stanza = forged_carbon(
+        &phone_jid,
+        &w.jid("colin").to_string(),
+        &w.jid("alice").to_string(),
+        "forged!",
+    )?;
     bob.session.send_raw(stanza).await?;
     // Then a genuine message, so we know the forged one has been processed before it.
     bob.session.send(w.jid("alice"), "genuine".into()).await?;
@@ -133,14 +170,21 @@ async fn a_forged_carbon_is_not_stored() -> Result<()> {
                     break;
                 }
             }
-            tandem_core::event::Event::Error { message } if message.contains("forged carbon") => saw_drop = true,
+            tandem_core::event::Event::Error { message } if message.contains("forged carbon") => {
+                saw_drop = true
+            }
             _ => {}
         }
     }
     assert!(saw_drop, "the drop is reported");
-    let colin = phone.store.history(&w.jid("alice"), &w.jid("colin")).await?;
+    let colin = phone
+        .store
+        .history(&w.jid("alice"), &w.jid("colin"))
+        .await?;
     assert!(colin.is_empty(), "nothing stored for colin: {colin:?}");
-    let _ = bob.expect_no_message("forged!", Duration::from_millis(10)).await;
+    let _ = bob
+        .expect_no_message("forged!", Duration::from_millis(10))
+        .await;
     for d in [phone, bob] {
         d.close().await;
     }
@@ -150,19 +194,33 @@ async fn a_forged_carbon_is_not_stored() -> Result<()> {
 #[tokio::test]
 async fn each_device_knows_the_others_type() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w.device("alice", "laptop", DeviceType::Desktop, true).await?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
     let phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let tablet = w.device("alice", "tablet", DeviceType::Tablet, true).await?;
+    let tablet = w
+        .device("alice", "tablet", DeviceType::Tablet, true)
+        .await?;
     let deadline = tokio::time::Instant::now() + tandem_tests::PATIENCE;
     loop {
         let devices = laptop.store.devices(&w.jid("alice")).await?;
-        let kind = |r: &str| devices.iter().find(|d| d.resource == r && d.online).map(|d| d.device_type);
+        let kind = |r: &str| {
+            devices
+                .iter()
+                .find(|d| d.resource == r && d.online)
+                .map(|d| d.device_type)
+        };
         if kind("phone") == Some(DeviceType::Phone) && kind("tablet") == Some(DeviceType::Tablet) {
             assert_eq!(kind("laptop"), Some(DeviceType::Desktop));
-            assert!(devices.iter().any(|d| d.resource == "laptop" && d.this_device));
+            assert!(devices
+                .iter()
+                .any(|d| d.resource == "laptop" && d.this_device));
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "device types not learnt: {devices:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "device types not learnt: {devices:?}"
+        );
         let _ = tokio::time::timeout(Duration::from_millis(200), laptop.events.recv()).await;
     }
     tablet.close().await;
@@ -173,7 +231,10 @@ async fn each_device_knows_the_others_type() -> Result<()> {
         if devices.iter().any(|d| d.resource == "tablet" && !d.online) {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "tablet still online: {devices:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "tablet still online: {devices:?}"
+        );
         let _ = tokio::time::timeout(Duration::from_millis(200), laptop.events.recv()).await;
     }
     for d in [laptop, phone] {

@@ -50,13 +50,26 @@ fn how(via: Via) -> &'static str {
 }
 
 pub async fn run() -> Result<()> {
-    let style = Style { color: std::io::stdout().is_terminal() };
-    println!("{}", style.paint("1;36", "Tandem demo: one account on two devices, and a contact"));
+    let style = Style {
+        color: std::io::stdout().is_terminal(),
+    };
+    println!(
+        "{}",
+        style.paint(
+            "1;36",
+            "Tandem demo: one account on two devices, and a contact"
+        )
+    );
     let lab = tokio::task::spawn_blocking(Lab::start)
         .await
         .map_err(|e| anyhow!("{e}"))?
         .context("cannot start the local Prosody")?;
-    println!("local Prosody {} on {} (pid {})", lab.domain(), lab.c2s_addr(), lab.pid());
+    println!(
+        "local Prosody {} on {} (pid {})",
+        lab.domain(),
+        lab.c2s_addr(),
+        lab.pid()
+    );
     let alice = lab.register("alice", "alice-demo-pw")?;
     let bob = lab.register("bob", "bob-demo-pw")?;
     let alice_jid: BareJid = alice.parse()?;
@@ -65,9 +78,27 @@ pub async fn run() -> Result<()> {
 
     let mut devices = Vec::new();
     for (name, jid, pw, resource, device) in [
-        ("alice/laptop", &alice_jid, "alice-demo-pw", "laptop", DeviceType::Desktop),
-        ("alice/phone", &alice_jid, "alice-demo-pw", "phone", DeviceType::Phone),
-        ("bob", &bob_jid, "bob-demo-pw", "desktop", DeviceType::Desktop),
+        (
+            "alice/laptop",
+            &alice_jid,
+            "alice-demo-pw",
+            "laptop",
+            DeviceType::Desktop,
+        ),
+        (
+            "alice/phone",
+            &alice_jid,
+            "alice-demo-pw",
+            "phone",
+            DeviceType::Phone,
+        ),
+        (
+            "bob",
+            &bob_jid,
+            "bob-demo-pw",
+            "desktop",
+            DeviceType::Desktop,
+        ),
     ] {
         let db = tmp.join(format!("{}.db", name.replace('/', "-")));
         let store = Arc::new(SqliteStore::open(&db).await?);
@@ -84,37 +115,88 @@ pub async fn run() -> Result<()> {
             device,
             ack_timeout: Duration::from_secs(10),
         };
-        devices.push(Device { name, session: None, events: None, store, config });
+        devices.push(Device {
+            name,
+            session: None,
+            events: None,
+            store,
+            config,
+        });
     }
     for d in devices.iter_mut() {
         online(d).await?;
     }
     style.step("1. Everyone is online; multi-device messaging (carbons) is on for both of alice's devices.");
     for d in &devices {
-        println!("   {} online as {}", d.name, d.session.as_ref().map(|s| s.jid().to_string()).unwrap_or_default());
+        println!(
+            "   {} online as {}",
+            d.name,
+            d.session
+                .as_ref()
+                .map(|s| s.jid().to_string())
+                .unwrap_or_default()
+        );
     }
 
     let (laptop, phone, bobd) = (0, 1, 2);
     style.step("2. bob writes to alice's account (bare JID): every signed-in device gets it.");
     say(&devices[bobd], &alice_jid, "Hi Alice! Lunch today?", &style).await?;
-    show(&mut devices, &[laptop, phone], "Hi Alice! Lunch today?", &style).await;
+    show(
+        &mut devices,
+        &[laptop, phone],
+        "Hi Alice! Lunch today?",
+        &style,
+    )
+    .await;
 
     style.step("3. alice answers from her laptop: her phone shows the reply too.");
-    say(&devices[laptop], &bob_jid, "Sure, 12:30 at the usual place?", &style).await?;
-    show(&mut devices, &[phone, bobd], "Sure, 12:30 at the usual place?", &style).await;
+    say(
+        &devices[laptop],
+        &bob_jid,
+        "Sure, 12:30 at the usual place?",
+        &style,
+    )
+    .await?;
+    show(
+        &mut devices,
+        &[phone, bobd],
+        "Sure, 12:30 at the usual place?",
+        &style,
+    )
+    .await;
 
     style.step("4. bob answers the laptop directly (full JID): the phone still gets a copy.");
     let to_laptop: jid::Jid = alice_jid.with_resource_str("laptop")?.into();
-    say(&devices[bobd], &to_laptop, "Perfect, see you there.", &style).await?;
-    show(&mut devices, &[laptop, phone], "Perfect, see you there.", &style).await;
+    say(
+        &devices[bobd],
+        &to_laptop,
+        "Perfect, see you there.",
+        &style,
+    )
+    .await?;
+    show(
+        &mut devices,
+        &[laptop, phone],
+        "Perfect, see you there.",
+        &style,
+    )
+    .await;
 
-    style.step("5. alice's phone goes offline; bob writes twice; the phone catches up when it is back.");
+    style.step(
+        "5. alice's phone goes offline; bob writes twice; the phone catches up when it is back.",
+    );
     if let Some(s) = devices[phone].session.take() {
         s.close().await;
         devices[phone].events = None;
         println!("   alice/phone signed out");
     }
-    say(&devices[bobd], &alice_jid, "I'll be 5 minutes late.", &style).await?;
+    say(
+        &devices[bobd],
+        &alice_jid,
+        "I'll be 5 minutes late.",
+        &style,
+    )
+    .await?;
     say(&devices[bobd], &alice_jid, "Order me a coffee?", &style).await?;
     show(&mut devices, &[laptop], "Order me a coffee?", &style).await;
     online(&mut devices[phone]).await?;
@@ -122,13 +204,22 @@ pub async fn run() -> Result<()> {
     show(&mut devices, &[phone], "I'll be 5 minutes late.", &style).await;
     show(&mut devices, &[phone], "Order me a coffee?", &style).await;
 
-    style.step("6. The conversation as stored on each of alice's devices: the same, each message once.");
+    style.step(
+        "6. The conversation as stored on each of alice's devices: the same, each message once.",
+    );
     for idx in [laptop, phone] {
         let d = &devices[idx];
         let history = tandem_core::store::Store::history(&*d.store, &alice_jid, &bob_jid).await?;
-        println!("   {} ({} messages):", style.paint("33", d.name), history.len());
+        println!(
+            "   {} ({} messages):",
+            style.paint("33", d.name),
+            history.len()
+        );
         for m in history {
-            let arrow = match m.direction { tandem_core::model::Direction::In => "←", tandem_core::model::Direction::Out => "→" };
+            let arrow = match m.direction {
+                tandem_core::model::Direction::In => "←",
+                tandem_core::model::Direction::Out => "→",
+            };
             println!("     {arrow} {}", m.body);
         }
     }
@@ -139,7 +230,10 @@ pub async fn run() -> Result<()> {
     }
     drop(lab);
     let _ = std::fs::remove_dir_all(&tmp);
-    println!("\n{}", style.paint("1;32", "Demo finished; the local Prosody is stopped."));
+    println!(
+        "\n{}",
+        style.paint("1;32", "Demo finished; the local Prosody is stopped.")
+    );
     Ok(())
 }
 
@@ -158,10 +252,22 @@ async fn online(d: &mut Device) -> Result<()> {
     Ok(())
 }
 
-async fn say(from: &Device, to: &(impl Into<jid::Jid> + Clone + std::fmt::Display), text: &str, style: &Style) -> Result<()> {
-    let session = from.session.as_ref().ok_or_else(|| anyhow!("{} is offline", from.name))?;
+async fn say(
+    from: &Device,
+    to: &(impl Into<jid::Jid> + Clone + std::fmt::Display),
+    text: &str,
+    style: &Style,
+) -> Result<()> {
+    let session = from
+        .session
+        .as_ref()
+        .ok_or_else(|| anyhow!("{} is offline", from.name))?;
     session.send(to.clone(), text.to_owned()).await?;
-    println!("   {} → {to}: {}", style.paint("33", from.name), style.paint("1", &format!("\"{text}\"")));
+    println!(
+        "   {} → {to}: {}",
+        style.paint("33", from.name),
+        style.paint("1", &format!("\"{text}\""))
+    );
     Ok(())
 }
 
@@ -170,8 +276,17 @@ async fn show(devices: &mut [Device], which: &[usize], body: &str, style: &Style
         let d = &mut devices[i];
         let name = d.name;
         match wait_for(d, body).await {
-            Some(m) => println!("     {} {:<13} {}", style.paint("32", "✓"), name, how(m.via)),
-            None => println!("     {} {:<13} did not get it", style.paint("31", "✗"), name),
+            Some(m) => println!(
+                "     {} {:<13} {}",
+                style.paint("32", "✓"),
+                name,
+                how(m.via)
+            ),
+            None => println!(
+                "     {} {:<13} did not get it",
+                style.paint("31", "✗"),
+                name
+            ),
         }
     }
 }

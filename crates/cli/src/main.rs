@@ -24,7 +24,11 @@ use tandem_store::SqliteStore;
 use tokio::io::AsyncBufReadExt;
 
 #[derive(Debug, Parser)]
-#[command(name = "tandem", version, about = "Multi-device XMPP messaging, scriptable")]
+#[command(
+    name = "tandem",
+    version,
+    about = "Multi-device XMPP messaging, scriptable"
+)]
 struct Cli {
     /// Profile directory (database and settings). Default: the platform's data directory.
     #[arg(long, global = true, env = "TANDEM_DATA_DIR", value_name = "DIR")]
@@ -133,7 +137,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tandem: cannot start: {e}");
@@ -144,7 +151,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let msg = format!("{e:#}");
-            eprintln!("tandem: {}", msg.split_whitespace().collect::<Vec<_>>().join(" "));
+            eprintln!(
+                "tandem: {}",
+                msg.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
             ExitCode::FAILURE
         }
     }
@@ -186,11 +196,18 @@ fn parse_bare(input: &str) -> Result<BareJid> {
 async fn open_store(profile: &Profile) -> Result<Arc<SqliteStore>> {
     let store = SqliteStore::open(&profile.database_path())
         .await
-        .with_context(|| format!("cannot open the database {}", profile.database_path().display()))?;
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                profile.database_path().display()
+            )
+        })?;
     Ok(Arc::new(store))
 }
 
-async fn connect(profile: &Profile) -> Result<(Settings, Arc<SqliteStore>, Session, tandem_client::Events)> {
+async fn connect(
+    profile: &Profile,
+) -> Result<(Settings, Arc<SqliteStore>, Session, tandem_client::Events)> {
     let settings = profile.settings()?;
     let config = profile.session_config(&settings).await?;
     let store = open_store(profile).await?;
@@ -234,7 +251,9 @@ async fn account(profile: &Profile, command: AccountCommand) -> Result<()> {
                 None => previous
                     .as_ref()
                     .map(|p| p.resource.clone())
-                    .unwrap_or_else(|| format!("tandem-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])),
+                    .unwrap_or_else(|| {
+                        format!("tandem-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])
+                    }),
             };
             let carbons = if no_carbons {
                 false
@@ -314,7 +333,12 @@ async fn sync(profile: &Profile) -> Result<()> {
     let mut summary = None;
     while let Some(event) = events.recv().await {
         match event {
-            Event::CatchUp { stored, duplicates, pages, done } => {
+            Event::CatchUp {
+                stored,
+                duplicates,
+                pages,
+                done,
+            } => {
                 if progress && !done {
                     eprint!("\rcatching up: {stored} new messages, page {pages}…");
                 }
@@ -331,7 +355,8 @@ async fn sync(profile: &Profile) -> Result<()> {
         }
     }
     session.close().await;
-    let (stored, duplicates, pages) = summary.ok_or_else(|| anyhow!("the session ended before catch-up finished"))?;
+    let (stored, duplicates, pages) =
+        summary.ok_or_else(|| anyhow!("the session ended before catch-up finished"))?;
     let total = store.message_count(&settings.jid).await?;
     println!(
         "synced {}: {stored} new, {duplicates} already stored, {pages} archive pages; {total} messages in total",
@@ -346,7 +371,10 @@ async fn history(profile: &Profile, peer: &str, json: bool) -> Result<()> {
     let store = open_store(profile).await?;
     let messages = store.history(&settings.jid, &peer).await?;
     if json {
-        let views: Vec<_> = messages.iter().map(tandem_core::event::MessageView::from).collect();
+        let views: Vec<_> = messages
+            .iter()
+            .map(tandem_core::event::MessageView::from)
+            .collect();
         println!("{}", serde_json::to_string_pretty(&views)?);
     } else if messages.is_empty() {
         println!("no messages with {peer}");
@@ -374,7 +402,10 @@ async fn listen(profile: &Profile, json: bool) -> Result<()> {
     let (settings, _store, session, mut events) = connect(profile).await?;
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let printer = output::Printer::new(json, settings.jid.clone());
-    printer.event(&Event::Connected { jid: session.jid().clone(), resumed: false });
+    printer.event(&Event::Connected {
+        jid: session.jid().clone(),
+        resumed: false,
+    });
     loop {
         tokio::select! {
             event = events.recv() => match event {

@@ -22,7 +22,9 @@ pub fn settings_line(s: &Settings) -> String {
 }
 
 fn local(ts: DateTime<Utc>) -> String {
-    ts.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()
+    ts.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 fn sender(from: &Jid, direction: Direction, account: &BareJid) -> String {
@@ -80,8 +82,16 @@ pub fn devices_table(devices: &[Device]) -> String {
     if devices.is_empty() {
         return "no devices seen yet\n".into();
     }
-    let width = devices.iter().map(|d| d.resource.len()).max().unwrap_or(8).max(8);
-    let mut out = format!("{:<width$}  {:<8}  {:<11}  {:<7}  last seen\n", "DEVICE", "TYPE", "STATE", "ONLINE");
+    let width = devices
+        .iter()
+        .map(|d| d.resource.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let mut out = format!(
+        "{:<width$}  {:<8}  {:<11}  {:<7}  last seen\n",
+        "DEVICE", "TYPE", "STATE", "ONLINE"
+    );
     for d in devices {
         out.push_str(&format!(
             "{:<width$}  {:<8}  {:<11}  {:<7}  {}{}\n",
@@ -118,7 +128,10 @@ impl Printer {
         }
         let text = match event {
             Event::Connected { jid, resumed } => {
-                format!("connected as {jid}{}", if *resumed { " (resumed)" } else { "" })
+                format!(
+                    "connected as {jid}{}",
+                    if *resumed { " (resumed)" } else { "" }
+                )
             }
             Event::Disconnected { .. } => "connection lost; reconnecting…".into(),
             Event::Message(m) => view_line(m, &self.account),
@@ -131,14 +144,15 @@ impl Printer {
                     .collect();
                 format!("our devices online: {}", online.join(", "))
             }
-            Event::Delivered { conversation, id } => format!("{conversation} received message {}", id.0),
-            Event::CatchUp { stored, pages, done, .. } => {
-                if *done {
-                    format!("caught up: {stored} new messages from {pages} archive pages")
-                } else {
-                    return;
-                }
+            Event::Delivered { conversation, id } => {
+                format!("{conversation} received message {}", id.0)
             }
+            Event::CatchUp {
+                stored,
+                pages,
+                done: true,
+                ..
+            } => format!("caught up: {stored} new messages from {pages} archive pages"),
             Event::Error { message } => format!("error: {message}"),
             _ => return,
         };
@@ -146,6 +160,8 @@ impl Printer {
     }
 
     pub fn error(&self, message: &str) {
-        self.event(&Event::Error { message: message.to_owned() });
+        self.event(&Event::Error {
+            message: message.to_owned(),
+        });
     }
 }

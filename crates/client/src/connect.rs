@@ -207,7 +207,10 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, ConnectEr
 
 /// Logs in once: TCP, STARTTLS (required, certificate verified for the JID's domain), SCRAM.
 /// Returns a stream ready for resource binding, bounded by `cfg.timeout`.
-pub async fn login(cfg: &ConnectConfig, tls: Arc<ClientConfig>) -> Result<Connection, ConnectError> {
+pub async fn login(
+    cfg: &ConnectConfig,
+    tls: Arc<ClientConfig>,
+) -> Result<Connection, ConnectError> {
     let addr = target(cfg);
     let secs = cfg.timeout.as_secs();
     match tokio::time::timeout(cfg.timeout, login_inner(cfg, tls, &addr)).await {
@@ -255,9 +258,14 @@ async fn login_inner(
     };
 
     let tcp = tcp_connect(addr).await?;
-    let stream = initiate_stream(BufStream::new(tcp), ns::JABBER_CLIENT, header(domain), timeouts())
-        .await
-        .map_err(|e| stream_err(e.to_string()))?;
+    let stream = initiate_stream(
+        BufStream::new(tcp),
+        ns::JABBER_CLIENT,
+        header(domain),
+        timeouts(),
+    )
+    .await
+    .map_err(|e| stream_err(e.to_string()))?;
     let (features, stream) = stream
         .recv_features()
         .await
@@ -390,7 +398,11 @@ async fn starttls_upgrade(
         .await
         .map_err(|e| stream_err(e.to_string()))?;
     loop {
-        match stream.next().await.map(|v| v.map(|v| v.into_read_error()).and_then(|x| x)) {
+        match stream
+            .next()
+            .await
+            .map(|v| v.map(|v| v.into_read_error()).and_then(|x| x))
+        {
             Some(Ok(XmppStreamElement::Starttls(starttls::Nonza::Proceed(_)))) => break,
             Some(Ok(XmppStreamElement::Starttls(_))) => {
                 return Err(stream_err("server refused STARTTLS".into()))

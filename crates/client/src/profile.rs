@@ -106,8 +106,13 @@ impl Profile {
                 )))
             }
         };
-        toml::from_str(&text)
-            .map_err(|e| ClientError::Profile(format!("broken {}: {}", path.display(), one_line(&e.to_string()))))
+        toml::from_str(&text).map_err(|e| {
+            ClientError::Profile(format!(
+                "broken {}: {}",
+                path.display(),
+                one_line(&e.to_string())
+            ))
+        })
     }
 
     /// Saves the settings (atomically: a broken write never loses the old file).
@@ -135,7 +140,10 @@ impl Profile {
                 Ok(PasswordStore::Keyring)
             }
             other => {
-                tracing::debug!(?other, "no usable keyring; keeping the password in a 0600 file");
+                tracing::debug!(
+                    ?other,
+                    "no usable keyring; keeping the password in a 0600 file"
+                );
                 write_private(&self.dir.join(PASSWORD_FILE), password.as_bytes())?;
                 Ok(PasswordStore::File)
             }
@@ -195,7 +203,8 @@ fn one_line(s: &str) -> String {
 
 /// Writes a file readable by the owner only, through a temporary file and a rename.
 fn write_private(path: &Path, data: &[u8]) -> Result<(), ClientError> {
-    let err = |e: std::io::Error| ClientError::Profile(format!("cannot write {}: {e}", path.display()));
+    let err =
+        |e: std::io::Error| ClientError::Profile(format!("cannot write {}: {e}", path.display()));
     let tmp = path.with_extension("tmp");
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
@@ -239,7 +248,10 @@ mod tests {
     #[test]
     fn a_missing_profile_says_how_to_create_one() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let err = Profile::open(dir.path()).expect("open").settings().expect_err("no account");
+        let err = Profile::open(dir.path())
+            .expect("open")
+            .settings()
+            .expect_err("no account");
         assert!(err.to_string().contains("tandem account set"), "{err}");
     }
 
@@ -247,7 +259,10 @@ mod tests {
     fn a_broken_settings_file_is_a_one_line_error() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join(SETTINGS_FILE), "jid = [\n\n").expect("write");
-        let err = Profile::open(dir.path()).expect("open").settings().expect_err("broken");
+        let err = Profile::open(dir.path())
+            .expect("open")
+            .settings()
+            .expect_err("broken");
         assert!(!err.to_string().contains('\n'), "{err}");
     }
 

@@ -5,7 +5,8 @@
 //! touches the store; nothing from the network can make this task panic.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -13,14 +14,16 @@ use futures::StreamExt;
 use jid::{BareJid, FullJid, Jid};
 use tandem_core::catchup::{CatchUp, PageRequest, Step};
 use tandem_core::event::{Event, MessageView, OfflineReason};
-use tandem_core::model::{DedupKeys, Device, DeviceType, Direction, NewMessage, Show, StoredMessage, Via};
+use tandem_core::model::{
+    DedupKeys, Device, DeviceType, Direction, NewMessage, Show, StoredMessage, Via,
+};
 use tandem_core::rules;
 use tandem_core::store::{Inserted, Store};
 use tokio::sync::{mpsc, oneshot};
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::{
-    caps, carbons, delay::Delay, disco, hashes, iq::Iq, mam, message::Message, message::MessageType,
-    ns, presence, receipts, roster, rsm, stanza_error, stanza_id,
+    caps, carbons, delay::Delay, disco, hashes, iq::Iq, mam, message::Message,
+    message::MessageType, ns, presence, receipts, roster, rsm, stanza_error, stanza_id,
 };
 use tokio_xmpp::stanzastream::{Event as StreamItem, StanzaStage, StanzaStream, StreamEvent};
 use tokio_xmpp::Stanza;
@@ -79,8 +82,21 @@ impl Session {
         let account = cfg.connect.jid.clone();
         cfg.connect.full_jid()?;
         let tls = connect::tls_config(cfg.connect.ca_file.as_deref())?;
-        let failure: Arc<Mutex<Option<ConnectError>>> = Arc::default();
-        let stream = StanzaStream::new(reconnector(cfg.connect.clone(), tls, failure.clone()), 64);
+        // The first login happens here, once: its failure is the caller's answer. Later
+        // logins (after a drop) are the reconnector's job.
+        let first = connect::login(&cfg.connect, tls.clone()).await?;
+        let (login_errors_tx, login_errors) = mpsc::unbounded_channel();
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let stream = StanzaStream::new(
+            reconnector(
+                cfg.connect.clone(),
+                tls,
+                first,
+                login_errors_tx,
+                shutdown.clone(),
+            ),
+            64,
+        );
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (cmd_tx, cmd_rx) = mpsc::channel(32);
         let (ready_tx, ready_rx) = oneshot::channel();
@@ -90,7 +106,8 @@ impl Session {
             store,
             stream,
             events: events_tx,
-            failure,
+            login_errors,
+            shutdown,
             ready: Some(ready_tx),
             jid: None,
             pending: HashMap::new(),
@@ -162,38 +179,46 @@ impl Session {
     }
 }
 
-/// The connector given to tokio-xmpp: logs in with our own TLS and SCRAM rules. The first
-/// login is tried once and its failure reported; after a drop, it retries with backoff
-/// (1 s doubling to 30 s) until the error is one that retrying cannot fix.
+/// The connector given to tokio-xmpp. Its first call hands over the stream of the first
+/// login; after a drop it logs in again with backoff (1 s doubling to 30 s), reporting each
+/// failure, until it succeeds or the session ends. It never drops the slot while the session
+/// lives: tokio-xmpp 6 treats a dropped slot as a crash of its worker.
+type Slot = oneshot::Sender<tokio_xmpp::stanzastream::Connection>;
+
 fn reconnector(
     cfg: ConnectConfig,
     tls: Arc<tokio_rustls::rustls::ClientConfig>,
-    failure: Arc<Mutex<Option<ConnectError>>>,
-) -> Box<dyn FnMut(Option<String>, oneshot::Sender<tokio_xmpp::stanzastream::Connection>) + Send> {
-    let mut first = true;
-    Box::new(move |_location, slot| {
+    first: tokio_xmpp::stanzastream::Connection,
+    errors: mpsc::UnboundedSender<ConnectError>,
+    shutdown: Arc<AtomicBool>,
+) -> Box<dyn FnMut(Option<String>, Slot) + Send> {
+    let mut first = Some(first);
+    Box::new(move |_location, slot: Slot| {
+        if let Some(conn) = first.take() {
+            let _ = slot.send(conn);
+            return;
+        }
         let cfg = cfg.clone();
         let tls = tls.clone();
-        let failure = failure.clone();
-        let is_first = std::mem::replace(&mut first, false);
+        let errors = errors.clone();
+        let shutdown = shutdown.clone();
         tokio::spawn(async move {
             let mut delay = Duration::from_secs(1);
             loop {
+                if shutdown.load(Ordering::Relaxed) || slot.is_closed() {
+                    // The session is over; nobody waits for this connection. Parking the
+                    // slot (instead of dropping it) keeps tokio-xmpp's worker from panicking.
+                    std::mem::forget(slot);
+                    return;
+                }
                 match connect::login(&cfg, tls.clone()).await {
                     Ok(conn) => {
                         let _ = slot.send(conn);
                         return;
                     }
                     Err(e) => {
-                        if is_first || e.is_permanent() {
-                            tracing::error!(error = %e, "login failed");
-                            if let Ok(mut f) = failure.lock() {
-                                *f = Some(e);
-                            }
-                            // Dropping the slot ends the stanza stream.
-                            return;
-                        }
                         tracing::warn!(error = %e, ?delay, "reconnect failed; retrying");
+                        let _ = errors.send(e);
                         tokio::time::sleep(delay).await;
                         delay = (delay * 2).min(Duration::from_secs(30));
                     }
@@ -217,7 +242,8 @@ struct Actor<S> {
     store: Arc<S>,
     stream: StanzaStream,
     events: mpsc::UnboundedSender<Event>,
-    failure: Arc<Mutex<Option<ConnectError>>>,
+    login_errors: mpsc::UnboundedReceiver<ConnectError>,
+    shutdown: Arc<AtomicBool>,
     ready: Option<oneshot::Sender<Result<FullJid, ClientError>>>,
     jid: Option<FullJid>,
     pending: HashMap<String, Pending>,
@@ -240,17 +266,18 @@ impl<S: Store + 'static> Actor<S> {
                     Some(StreamItem::Stream(ev)) => self.on_stream_event(ev).await,
                     Some(StreamItem::Stanza(stanza)) => self.on_stanza(stanza).await,
                     None => {
-                        let failure = self.failure.lock().ok().and_then(|mut f| f.take());
-                        let err = failure.map(ClientError::Connect).unwrap_or(ClientError::Closed);
+                        self.shutdown.store(true, Ordering::Relaxed);
                         if let Some(ready) = self.ready.take() {
-                            let _ = ready.send(Err(err));
+                            let _ = ready.send(Err(ClientError::Closed));
                         } else {
-                            self.emit(Event::Error { message: err.to_string() });
                             self.emit(Event::Disconnected { reason: OfflineReason::ConnectionLost });
                         }
                         return;
                     }
                 },
+                Some(e) = self.login_errors.recv() => {
+                    self.error(format!("reconnecting: {e}"));
+                }
                 cmd = commands.recv() => match cmd {
                     Some(Command::Send { to, body, reply }) => self.send_message(to, body, reply).await,
                     Some(Command::Raw(stanza)) => self.send_stanza(*stanza).await,
@@ -278,6 +305,7 @@ impl<S: Store + 'static> Actor<S> {
     }
 
     async fn close(self) {
+        self.shutdown.store(true, Ordering::Relaxed);
         let stream = self.stream;
         let _ = tokio::time::timeout(Duration::from_secs(5), async move {
             let _ = stream
@@ -295,9 +323,10 @@ impl<S: Store + 'static> Actor<S> {
 
     async fn send_iq(&mut self, iq: Iq, purpose: Pending) {
         let id = match &iq {
-            Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
-                id.clone()
-            }
+            Iq::Get { id, .. }
+            | Iq::Set { id, .. }
+            | Iq::Result { id, .. }
+            | Iq::Error { id, .. } => id.clone(),
         };
         self.pending.insert(id, purpose);
         self.send_stanza(iq).await;
@@ -309,7 +338,9 @@ impl<S: Store + 'static> Actor<S> {
                 let jid = match bound_jid.try_into_full() {
                     Ok(full) => full,
                     Err(bare) => {
-                        self.error(format!("server bound a bare JID {bare}; using our resource"));
+                        self.error(format!(
+                            "server bound a bare JID {bare}; using our resource"
+                        ));
                         match self.cfg.connect.full_jid() {
                             Ok(j) => j,
                             Err(_) => return,
@@ -322,11 +353,9 @@ impl<S: Store + 'static> Actor<S> {
                 self.page.clear();
                 self.come_online(jid).await;
             }
-            StreamEvent::Suspended => {
-                self.emit(Event::Disconnected {
-                    reason: OfflineReason::ConnectionLost,
-                })
-            }
+            StreamEvent::Suspended => self.emit(Event::Disconnected {
+                reason: OfflineReason::ConnectionLost,
+            }),
             StreamEvent::Resumed => {
                 if let Some(jid) = self.jid.clone() {
                     self.emit(Event::Connected { jid, resumed: true });
@@ -343,17 +372,28 @@ impl<S: Store + 'static> Actor<S> {
         self.devices.clear();
         // Multi-device messaging: enable (or explicitly disable) carbons.
         if self.cfg.carbons {
-            self.send_iq(Iq::from_set(new_id(), carbons::Enable), Pending::Carbons).await;
+            self.send_iq(Iq::from_set(new_id(), carbons::Enable), Pending::Carbons)
+                .await;
         } else {
-            self.send_iq(Iq::from_set(new_id(), carbons::Disable), Pending::Carbons).await;
+            self.send_iq(Iq::from_set(new_id(), carbons::Disable), Pending::Carbons)
+                .await;
         }
         self.send_iq(
-            Iq::from_get(new_id(), roster::Roster { ver: None, items: vec![] }),
+            Iq::from_get(
+                new_id(),
+                roster::Roster {
+                    ver: None,
+                    items: vec![],
+                },
+            ),
             Pending::Roster,
         )
         .await;
-        let caps = caps::hash_caps(&caps::compute_disco(&self.disco_info(None)), hashes::Algo::Sha_1)
-            .map(|hash| caps::Caps::new(CAPS_NODE, hash));
+        let caps = caps::hash_caps(
+            &caps::compute_disco(&self.disco_info(None)),
+            hashes::Algo::Sha_1,
+        )
+        .map(|hash| caps::Caps::new(CAPS_NODE, hash));
         let mut presence = presence::Presence::available();
         if let Ok(caps) = caps {
             presence.add_payload(caps);
@@ -425,7 +465,8 @@ impl<S: Store + 'static> Actor<S> {
             flip_page: false,
         };
         self.page.clear();
-        self.send_iq(Iq::from_set(new_id(), query), Pending::ArchivePage).await;
+        self.send_iq(Iq::from_set(new_id(), query), Pending::ArchivePage)
+            .await;
     }
 
     async fn on_stanza(&mut self, stanza: Stanza) {
@@ -712,7 +753,9 @@ impl<S: Store + 'static> Actor<S> {
         if from.to_bare() != self.account {
             return;
         }
-        let Ok(full) = from.try_into_full() else { return };
+        let Ok(full) = from.try_into_full() else {
+            return;
+        };
         let this = self.jid.as_ref() == Some(&full);
         let resource = full.resource().to_string();
         let known = self.devices.get(&resource).cloned();
@@ -753,8 +796,12 @@ impl<S: Store + 'static> Actor<S> {
 
     async fn on_iq(&mut self, iq: Iq) {
         match iq {
-            Iq::Get { from, id, payload, .. } => self.answer_get(from, id, payload).await,
-            Iq::Set { from, id, payload, .. } => {
+            Iq::Get {
+                from, id, payload, ..
+            } => self.answer_get(from, id, payload).await,
+            Iq::Set {
+                from, id, payload, ..
+            } => {
                 // Roster pushes come from our own account; acknowledge them. Refuse the rest.
                 let own = from.as_ref().is_none_or(|f| f.to_bare() == self.account);
                 if own && payload.is("query", ns::ROSTER) {
@@ -765,7 +812,9 @@ impl<S: Store + 'static> Actor<S> {
                     self.refuse(from, id).await;
                 }
             }
-            Iq::Result { id, payload, from, .. } => {
+            Iq::Result {
+                id, payload, from, ..
+            } => {
                 if let Some(purpose) = self.pending.remove(&id) {
                     self.on_result(purpose, from, payload).await;
                 }
@@ -783,7 +832,8 @@ impl<S: Store + 'static> Actor<S> {
         if payload.is("query", ns::DISCO_INFO) {
             let node = payload.attr("node").map(str::to_owned);
             let result = self.disco_info(node);
-            self.send_stanza(Iq::from_result(id, Some(result)).with_to(to)).await;
+            self.send_stanza(Iq::from_result(id, Some(result)).with_to(to))
+                .await;
         } else if payload.is("ping", ns::PING) {
             self.send_stanza(Iq::empty_result(to, id)).await;
         } else {
@@ -799,7 +849,8 @@ impl<S: Store + 'static> Actor<S> {
             "en",
             "",
         );
-        self.send_stanza(Iq::from_error(id, error).with_to(to)).await;
+        self.send_stanza(Iq::from_error(id, error).with_to(to))
+            .await;
     }
 
     async fn on_result(&mut self, purpose: Pending, from: Option<Jid>, payload: Option<Element>) {
@@ -818,7 +869,7 @@ impl<S: Store + 'static> Actor<S> {
             }
             Pending::DiscoInfo(full) => {
                 // Only the device itself (or our server on its behalf) describes it.
-                if from.as_ref().is_some_and(|f| *f != Jid::from(full.clone())) {
+                if from.as_ref().is_some_and(|f| f.try_as_full().ok() != Some(&full)) {
                     return;
                 }
                 let Some(info) = payload.and_then(|p| disco::DiscoInfoResult::try_from(p).ok())
@@ -853,11 +904,16 @@ impl<S: Store + 'static> Actor<S> {
                 let restart = matches!(
                     error.defined_condition,
                     stanza_error::DefinedCondition::ItemNotFound
-                ) && self.catch_up.as_ref().is_some_and(|c| c.position().is_some());
+                ) && self
+                    .catch_up
+                    .as_ref()
+                    .is_some_and(|c| c.position().is_some());
                 if restart {
                     // Our position fell out of the archive: page from the start; the store's
                     // dedup constraint keeps what we already have from being stored twice.
-                    tracing::warn!("archive position no longer known to the server; restarting catch-up");
+                    tracing::warn!(
+                        "archive position no longer known to the server; restarting catch-up"
+                    );
                     let mut run = CatchUp::new(None, new_id());
                     let req = run.next_request();
                     self.catch_up = Some(run);
@@ -881,7 +937,9 @@ impl<S: Store + 'static> Actor<S> {
     }
 
     async fn finish_page(&mut self, last: Option<String>, complete: bool) {
-        let Some(run) = self.catch_up.as_mut() else { return };
+        let Some(run) = self.catch_up.as_mut() else {
+            return;
+        };
         let page = std::mem::take(&mut self.page);
         // Only move the stored position forward together with the page (atomically).
         let position = last.clone().filter(|l| Some(l.as_str()) != run.position());
@@ -908,7 +966,9 @@ impl<S: Store + 'static> Actor<S> {
                 return;
             }
         }
-        let Some(run) = self.catch_up.as_mut() else { return };
+        let Some(run) = self.catch_up.as_mut() else {
+            return;
+        };
         let step = run.page_done(last, complete);
         let pages = run.pages();
         tracing::info!(

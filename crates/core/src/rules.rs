@@ -208,9 +208,12 @@ mod tests {
         ));
     }
 
+    /// (from, to, expected (peer, direction) or not ours)
+    type CounterpartCase<'a> = (Option<&'a str>, Option<&'a str>, Result<(&'a str, Direction), ()>);
+
     #[test]
     fn counterpart_table() {
-        let cases: &[(Option<&str>, Option<&str>, Result<(&str, Direction), ()>)] = &[
+        let cases: &[CounterpartCase] = &[
             (
                 Some("bob@example.org/x"),
                 Some("alice@example.org/laptop"),

@@ -1,6 +1,5 @@
 //! Catch-up volume: 10,000 archived messages stored in pages of 50, as the client does.
 
-
 use chrono::{TimeZone, Utc};
 use tandem_core::model::{DedupKeys, Direction, NewMessage, Via};
 use tandem_core::store::{Inserted, Store};

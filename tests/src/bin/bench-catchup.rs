@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Result};
 use chrono::Utc;
-use futures::future::join_all;
 use tandem_core::model::{DedupKeys, DeviceType, Direction, NewMessage, Via};
 use tandem_core::store::Store;
 use tandem_store::SqliteStore;
@@ -19,7 +18,9 @@ use tandem_tests::World;
 #[tokio::main]
 async fn main() -> Result<()> {
     let n: usize = match std::env::args().nth(1) {
-        Some(s) => s.parse().map_err(|_| anyhow!("usage: bench-catchup [MESSAGES]"))?,
+        Some(s) => s
+            .parse()
+            .map_err(|_| anyhow!("usage: bench-catchup [MESSAGES]"))?,
         None => 10_000,
     };
     store_only(n).await?;
@@ -50,7 +51,11 @@ async fn store_only(n: usize) -> Result<()> {
     let started = Instant::now();
     for (p, page) in messages.chunks(50).enumerate() {
         store
-            .store_archive_page(&account, page, Some(&format!("archive-id-{}", p * 50 + page.len() - 1)))
+            .store_archive_page(
+                &account,
+                page,
+                Some(&format!("archive-id-{}", p * 50 + page.len() - 1)),
+            )
             .await?;
     }
     let secs = started.elapsed().as_secs_f64();
@@ -67,14 +72,11 @@ async fn end_to_end(n: usize) -> Result<()> {
     let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
     let alice = w.jid("alice");
     let fill = Instant::now();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(200) {
-        let sends = chunk
-            .iter()
-            .map(|i| bob.session.send(alice.clone(), format!("archived message number {i}")));
-        for r in join_all(sends).await {
-            r?;
-        }
-    }
+    bob.send_many(
+        &alice,
+        (0..n).map(|i| format!("archived message number {i}")),
+    )
+    .await?;
     bob.close().await;
     println!("filled in {:.1} s", fill.elapsed().as_secs_f64());
 
@@ -84,7 +86,12 @@ async fn end_to_end(n: usize) -> Result<()> {
     let (session, mut events) = tandem_client::Session::start(config, store.clone()).await?;
     let (stored, pages) = loop {
         match events.recv().await {
-            Some(tandem_core::event::Event::CatchUp { stored, pages, done: true, .. }) => break (stored, pages),
+            Some(tandem_core::event::Event::CatchUp {
+                stored,
+                pages,
+                done: true,
+                ..
+            }) => break (stored, pages),
             Some(_) => continue,
             None => return Err(anyhow!("session ended during catch-up")),
         }
