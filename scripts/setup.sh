@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 have_cargo=1
 command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ] || have_cargo=0
-wanted=(prosody build-essential pkg-config ca-certificates)
+wanted=(prosody lua-dbi-sqlite3 build-essential pkg-config ca-certificates)
 [ "$have_cargo" = 1 ] || wanted+=(curl)
 need_pkgs=()
 for pkg in "${wanted[@]}"; do

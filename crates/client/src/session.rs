@@ -655,7 +655,7 @@ impl<S: Store + 'static> Actor<S> {
             from,
             direction: cp.direction,
             body: body.clone(),
-            timestamp: stamp,
+            timestamp: server_second(stamp),
             via,
             keys,
             stanza_attr_id: m.id.as_ref().map(|i| i.0.clone()),
@@ -687,7 +687,7 @@ impl<S: Store + 'static> Actor<S> {
             from,
             direction: Direction::Out,
             body: body.clone(),
-            timestamp: Utc::now(),
+            timestamp: server_second(Utc::now()),
             via: Via::Local,
             keys: DedupKeys {
                 stanza_id: None,
@@ -937,6 +937,7 @@ impl<S: Store + 'static> Actor<S> {
     }
 
     async fn finish_page(&mut self, last: Option<String>, complete: bool) {
+        tracing::debug!(results = self.page.len(), "archive page received");
         let Some(run) = self.catch_up.as_mut() else {
             return;
         };
@@ -1001,6 +1002,14 @@ impl<S: Store + 'static> Actor<S> {
             done: true,
         });
     }
+}
+
+/// Archive stamps (XEP-0203 delays) carry whole seconds, while live messages are stamped
+/// with our clock. Keeping every timestamp to the second makes copies from both sources sort
+/// together; within a second, history falls back to arrival order.
+fn server_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(0)
 }
 
 fn receipt_of(m: &Message) -> Option<String> {

@@ -96,12 +96,18 @@ ssl = {ssl}
 c2s_require_encryption = true
 allow_unencrypted_plain_auth = false
 authentication = "internal_hashed"
-storage = "internal"
+-- SQL storage (SQLite through LuaDBI, Debian package lua-dbi-sqlite3), as production servers
+-- use: the file-based "internal" store rescans the whole archive for every page, which makes
+-- catch-up quadratic in the archive's size.
+storage = "sql"
+sql = {{ driver = "SQLite3"; database = "prosody.sqlite"; }}
 
 default_archive_policy = true
 archive_expires_after = "never"
 max_archive_query_results = 50
 smacks_hibernation_time = 60
+-- Loopback traffic is many small stanzas: do not let Nagle hold them back.
+network_settings = {{ nagle = false; }}
 
 modules_enabled = {{
     "roster"; "saslauth"; "tls"; "disco"; "carbons"; "pep"; "mam";

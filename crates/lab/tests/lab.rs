@@ -365,20 +365,11 @@ fn register_two_accounts_and_refuse_bad_input() -> TestResult {
     let lab = Lab::start()?;
     assert_eq!(lab.register("alice", "a-password")?, "alice@tandem.test");
     assert_eq!(lab.register("Bob", "b-password")?, "bob@tandem.test");
-    let accounts = lab
-        .dir()
-        .join("data")
-        .join("tandem%2etest")
-        .join("accounts");
+    // Accounts live in the server's SQL store.
     assert!(
-        accounts.join("alice.dat").exists(),
-        "no account file in {}",
-        accounts.display()
-    );
-    assert!(
-        accounts.join("bob.dat").exists(),
-        "no account file in {}",
-        accounts.display()
+        lab.dir().join("data").join("prosody.sqlite").exists(),
+        "no SQL store in {}",
+        lab.dir().display()
     );
     // Registering again resets the password.
     lab.register("alice", "new-password")?;

@@ -17,6 +17,13 @@ use tandem_tests::World;
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let n: usize = match std::env::args().nth(1) {
         Some(s) => s
             .parse()
@@ -68,7 +75,10 @@ async fn store_only(n: usize) -> Result<()> {
 
 async fn end_to_end(n: usize) -> Result<()> {
     let w = World::new()?;
-    println!("filling alice's archive with {n} messages from bob…");
+    println!("filling alice's archive with {n} messages from bob (alice's laptop online, her phone signed out)…");
+    // The laptop takes the messages live; the phone, signed out, can only catch up from the
+    // archive (no offline delivery muddles the figure).
+    let mut laptop = w.device("alice", "laptop", DeviceType::Desktop, true).await?;
     let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
     let alice = w.jid("alice");
     let fill = Instant::now();
@@ -78,6 +88,10 @@ async fn end_to_end(n: usize) -> Result<()> {
     )
     .await?;
     bob.close().await;
+    laptop
+        .expect_message(&format!("archived message number {}", n - 1))
+        .await?;
+    laptop.close().await;
     println!("filled in {:.1} s", fill.elapsed().as_secs_f64());
 
     let config = w.config("alice", "phone", DeviceType::Phone, true);
