@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-cargo run --quiet --release -p tandem-cli -- demo
+cargo run --quiet -p tandem-cli -- demo

@@ -201,8 +201,12 @@ pub async fn run() -> Result<()> {
     show(&mut devices, &[laptop], "Order me a coffee?", &style).await;
     online(&mut devices[phone]).await?;
     println!("   alice/phone signed in again");
-    show(&mut devices, &[phone], "I'll be 5 minutes late.", &style).await;
-    show(&mut devices, &[phone], "Order me a coffee?", &style).await;
+    for body in ["I'll be 5 minutes late.", "Order me a coffee?"] {
+        match wait_for(&mut devices[phone], body).await {
+            Some(m) => println!("     {} alice/phone   \"{body}\" {}", style.paint("32", "✓"), how(m.via)),
+            None => println!("     {} alice/phone   \"{body}\" did not arrive", style.paint("31", "✗")),
+        }
+    }
 
     style.step(
         "6. The conversation as stored on each of alice's devices: the same, each message once.",

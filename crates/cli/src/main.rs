@@ -330,9 +330,13 @@ async fn send(profile: &Profile, to: &str, text: String) -> Result<()> {
 async fn sync(profile: &Profile) -> Result<()> {
     let (settings, store, session, mut events) = connect(profile).await?;
     let progress = std::io::stderr().is_terminal();
+    let mut new_messages = 0u64;
     let mut summary = None;
     while let Some(event) = events.recv().await {
         match event {
+            // Every message event is a newly stored message: from the archive, or delivered
+            // live while we were signing in (the server's offline store).
+            Event::Message(_) => new_messages += 1,
             Event::CatchUp {
                 stored,
                 duplicates,
@@ -340,7 +344,7 @@ async fn sync(profile: &Profile) -> Result<()> {
                 done,
             } => {
                 if progress && !done {
-                    eprint!("\rcatching up: {stored} new messages, page {pages}…");
+                    eprint!("\rcatching up: {stored} messages from {pages} archive pages…");
                 }
                 if done {
                     if progress {
@@ -355,11 +359,11 @@ async fn sync(profile: &Profile) -> Result<()> {
         }
     }
     session.close().await;
-    let (stored, duplicates, pages) =
+    let (archived, duplicates, pages) =
         summary.ok_or_else(|| anyhow!("the session ended before catch-up finished"))?;
     let total = store.message_count(&settings.jid).await?;
     println!(
-        "synced {}: {stored} new, {duplicates} already stored, {pages} archive pages; {total} messages in total",
+        "synced {}: {new_messages} new ({archived} from the archive), {duplicates} already stored, {pages} archive pages; {total} messages in total",
         settings.jid
     );
     Ok(())

@@ -19,6 +19,7 @@ const SETTINGS_FILE: &str = "profile.toml";
 const PASSWORD_FILE: &str = "password";
 const DATABASE_FILE: &str = "tandem.db";
 const KEYRING_SERVICE: &str = "im.tandem.Tandem";
+const KEYRING_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Where the account's password is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,12 +130,16 @@ impl Profile {
         password: &str,
     ) -> Result<PasswordStore, ClientError> {
         let (user, pw) = (jid.to_string(), password.to_owned());
-        let in_keyring = tokio::task::spawn_blocking(move || {
-            keyring::Entry::new(KEYRING_SERVICE, &user).and_then(|e| e.set_password(&pw))
-        })
+        // A locked keyring may wait for the user; do not wait for it forever.
+        let in_keyring = tokio::time::timeout(
+            KEYRING_PATIENCE,
+            tokio::task::spawn_blocking(move || {
+                keyring::Entry::new(KEYRING_SERVICE, &user).and_then(|e| e.set_password(&pw))
+            }),
+        )
         .await;
         match in_keyring {
-            Ok(Ok(())) => {
+            Ok(Ok(Ok(()))) => {
                 // An older file copy must not linger.
                 let _ = std::fs::remove_file(self.dir.join(PASSWORD_FILE));
                 Ok(PasswordStore::Keyring)
@@ -164,10 +169,14 @@ impl Profile {
             }
             PasswordStore::Keyring => {
                 let user = settings.jid.to_string();
-                tokio::task::spawn_blocking(move || {
-                    keyring::Entry::new(KEYRING_SERVICE, &user).and_then(|e| e.get_password())
-                })
+                tokio::time::timeout(
+                    KEYRING_PATIENCE,
+                    tokio::task::spawn_blocking(move || {
+                        keyring::Entry::new(KEYRING_SERVICE, &user).and_then(|e| e.get_password())
+                    }),
+                )
                 .await
+                .map_err(|_| ClientError::Profile("the keyring did not answer within 5 s".into()))?
                 .map_err(|e| ClientError::Profile(format!("keyring: {e}")))?
                 .map_err(|e| {
                     ClientError::Profile(format!(
