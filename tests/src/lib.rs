@@ -38,6 +38,14 @@ pub struct Dev {
 impl World {
     /// Starts a fresh Prosody and registers alice, bob and colin (password: `<user>-pw`).
     pub fn new() -> Result<World> {
+        // RUST_LOG=tandem_client=debug,tokio_xmpp=debug shows what the sessions do.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+            )
+            .with_test_writer()
+            .try_init();
         let lab = Lab::start().context("start lab")?;
         for user in ["alice", "bob", "colin"] {
             lab.register(user, &format!("{user}-pw"))?;

@@ -203,8 +203,15 @@ pub async fn run() -> Result<()> {
     println!("   alice/phone signed in again");
     for body in ["I'll be 5 minutes late.", "Order me a coffee?"] {
         match wait_for(&mut devices[phone], body).await {
-            Some(m) => println!("     {} alice/phone   \"{body}\" {}", style.paint("32", "✓"), how(m.via)),
-            None => println!("     {} alice/phone   \"{body}\" did not arrive", style.paint("31", "✗")),
+            Some(m) => println!(
+                "     {} alice/phone   \"{body}\" {}",
+                style.paint("32", "✓"),
+                how(m.via)
+            ),
+            None => println!(
+                "     {} alice/phone   \"{body}\" did not arrive",
+                style.paint("31", "✗")
+            ),
         }
     }
 

@@ -869,7 +869,10 @@ impl<S: Store + 'static> Actor<S> {
             }
             Pending::DiscoInfo(full) => {
                 // Only the device itself (or our server on its behalf) describes it.
-                if from.as_ref().is_some_and(|f| f.try_as_full().ok() != Some(&full)) {
+                if from
+                    .as_ref()
+                    .is_some_and(|f| f.try_as_full().ok() != Some(&full))
+                {
                     return;
                 }
                 let Some(info) = payload.and_then(|p| disco::DiscoInfoResult::try_from(p).ok())

@@ -209,7 +209,11 @@ mod tests {
     }
 
     /// (from, to, expected (peer, direction) or not ours)
-    type CounterpartCase<'a> = (Option<&'a str>, Option<&'a str>, Result<(&'a str, Direction), ()>);
+    type CounterpartCase<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Result<(&'a str, Direction), ()>,
+    );
 
     #[test]
     fn counterpart_table() {

@@ -111,7 +111,7 @@ network_settings = {{ nagle = false; }}
 
 modules_enabled = {{
     "roster"; "saslauth"; "tls"; "disco"; "carbons"; "pep"; "mam";
-    "csi_simple"; "smacks"; "ping"; "admin_adhoc";
+    "csi_simple"; "smacks"; "ping"; "admin_adhoc"; "admin_shell";
 }}
 modules_disabled = {{ "s2s"; "s2s_auth_certs"; }}
 

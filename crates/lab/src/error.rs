@@ -118,6 +118,15 @@ pub enum LabError {
         output: String,
     },
 
+    /// A `prosodyctl shell` command failed.
+    #[error("prosodyctl shell {command:?} failed: {output}")]
+    Shell {
+        /// The console command.
+        command: String,
+        /// What it printed, on one line.
+        output: String,
+    },
+
     /// Prosody could not be signalled or waited for while stopping.
     #[error("could not stop prosody (pid {pid}): {source}")]
     Stop {

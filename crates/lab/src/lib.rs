@@ -311,6 +311,54 @@ impl Lab {
         Ok(jid)
     }
 
+    /// Runs one command on Prosody's admin console (`prosodyctl shell`, mod_admin_shell) and
+    /// returns what it printed, e.g. `c2s:show()` or `c2s:close("alice@tandem.test")`.
+    ///
+    /// # Errors
+    ///
+    /// [`LabError::ProsodyctlNotFound`], [`LabError::Spawn`], or [`LabError::Shell`] when the
+    /// console reports a failure.
+    pub fn shell(&self, command: &str) -> Result<String, LabError> {
+        let prosodyctl = process::find_in_path("prosodyctl").ok_or(LabError::ProsodyctlNotFound)?;
+        let output = Command::new(prosodyctl)
+            .arg("--config")
+            .arg(&self.config_file)
+            .arg("shell")
+            .arg(command)
+            .current_dir(&self.dir_path)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| LabError::Spawn {
+                program: "prosodyctl",
+                source,
+            })?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !output.status.success() || text.lines().any(|l| l.starts_with("! ")) {
+            return Err(LabError::Shell {
+                command: command.to_owned(),
+                output: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            });
+        }
+        Ok(text)
+    }
+
+    /// Closes every client connection of `jid` (bare: all its resources) from the server's
+    /// side, as a network drop or a server restart would. Returns the console's report.
+    ///
+    /// # Errors
+    ///
+    /// As [`Lab::shell`].
+    pub fn disconnect(&self, jid: &str) -> Result<String, LabError> {
+        if jid.contains(['"', '\\', '\n']) {
+            return Err(LabError::InvalidUser(jid.to_owned()));
+        }
+        self.shell(&format!("c2s:close(\"{jid}\")"))
+    }
+
     /// Stops the server (SIGTERM, then SIGKILL after about three seconds)
     /// and removes the temporary folder, reporting what went wrong.
     ///

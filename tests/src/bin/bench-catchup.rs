@@ -78,7 +78,9 @@ async fn end_to_end(n: usize) -> Result<()> {
     println!("filling alice's archive with {n} messages from bob (alice's laptop online, her phone signed out)…");
     // The laptop takes the messages live; the phone, signed out, can only catch up from the
     // archive (no offline delivery muddles the figure).
-    let mut laptop = w.device("alice", "laptop", DeviceType::Desktop, true).await?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
     let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
     let alice = w.jid("alice");
     let fill = Instant::now();
