@@ -242,3 +242,55 @@ async fn each_device_knows_the_others_type() -> Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn malformed_payloads_are_dropped_and_the_session_goes_on() -> Result<()> {
+    use xmpp_parsers::minidom::Element;
+    fn xml(s: &str) -> Result<Element> {
+        Ok(s.parse()?)
+    }
+    let w = World::new()?;
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let alice: xmpp_parsers::jid::Jid = w.jid("alice").into();
+
+    let hostile = [
+        // A delay stamp that is not a date, a stanza-id claiming to be our server's with an
+        // empty id, an origin-id without an id, a receipt without an id.
+        xml("<delay xmlns='urn:xmpp:delay' stamp='yesterday'/>")?,
+        xml(&format!(
+            "<stanza-id xmlns='urn:xmpp:sid:0' by='{}' id=''/>",
+            w.jid("alice")
+        ))?,
+        xml("<origin-id xmlns='urn:xmpp:sid:0'/>")?,
+        xml("<received xmlns='urn:xmpp:receipts'/>")?,
+    ];
+    let mut m =
+        Message::chat(Some(alice.clone())).with_body(Default::default(), "odd but readable".into());
+    m.payloads.extend(hostile);
+    bob.session.send_raw(Stanza::Message(m)).await?;
+    // A carbon without a forwarded message, and an archive result nobody asked for.
+    let empty_carbon = Message::chat(Some(alice.clone())).with_payloads(vec![Element::builder(
+        "received",
+        "urn:xmpp:carbons:2",
+    )
+    .build()]);
+    bob.session.send_raw(Stanza::Message(empty_carbon)).await?;
+    let stray_result = Message::chat(Some(alice.clone())).with_payloads(vec![xml(
+        "<result xmlns='urn:xmpp:mam:2' id='x' queryid='not-ours'/>",
+    )?]);
+    bob.session.send_raw(Stanza::Message(stray_result)).await?;
+    bob.session
+        .send(w.jid("alice"), "still here".into())
+        .await?;
+
+    let odd = phone.expect_message("odd but readable").await?;
+    assert_eq!(odd.direction, Direction::In);
+    phone.expect_message("still here").await?;
+    let history = phone.store.history(&w.jid("alice"), &w.jid("bob")).await?;
+    assert_eq!(history.len(), 2, "{history:?}");
+    for d in [phone, bob] {
+        d.close().await;
+    }
+    Ok(())
+}
