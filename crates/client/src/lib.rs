@@ -11,6 +11,7 @@ pub mod connect;
 pub mod error;
 pub mod profile;
 pub mod session;
+pub mod transport;
 
 pub use error::ClientError;
 pub use session::{Events, Session, SessionConfig};

@@ -9,10 +9,13 @@
 //! function with tests named after the invariant it protects.
 #![warn(missing_docs)]
 
+pub mod activity;
 pub mod catchup;
 pub mod error;
 pub mod event;
 pub mod model;
+pub mod notify;
+pub mod readstate;
 pub mod rules;
 pub mod store;
 
