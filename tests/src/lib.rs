@@ -46,7 +46,12 @@ impl World {
             )
             .with_test_writer()
             .try_init();
-        let lab = Lab::start().context("start lab")?;
+        // TANDEM_LAB_LOG=debug makes Prosody log everything (keep it with TANDEM_LAB_KEEP=1).
+        let mut options = tandem_lab::LabOptions::default();
+        if let Ok(level) = std::env::var("TANDEM_LAB_LOG") {
+            options.log_level = level;
+        }
+        let lab = Lab::start_with(options).context("start lab")?;
         for user in ["alice", "bob", "colin"] {
             lab.register(user, &format!("{user}-pw"))?;
         }
@@ -83,6 +88,7 @@ impl World {
             carbons,
             device,
             ack_timeout: PATIENCE,
+            active_window: tandem_core::activity::DEFAULT_WINDOW,
         }
     }
 

@@ -114,6 +114,7 @@ pub async fn run() -> Result<()> {
             carbons: true,
             device,
             ack_timeout: Duration::from_secs(10),
+            active_window: tandem_core::activity::DEFAULT_WINDOW,
         };
         devices.push(Device {
             name,

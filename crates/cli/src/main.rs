@@ -18,7 +18,7 @@ use jid::BareJid;
 use tandem_client::profile::{Profile, Settings};
 use tandem_client::Session;
 use tandem_core::event::Event;
-use tandem_core::model::DeviceType;
+use tandem_core::model::{DeviceType, Show};
 use tandem_core::store::Store;
 use tandem_store::SqliteStore;
 use tokio::io::AsyncBufReadExt;
@@ -33,6 +33,11 @@ struct Cli {
     /// Profile directory (database and settings). Default: the platform's data directory.
     #[arg(long, global = true, env = "TANDEM_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+
+    /// How long a device stays the active one after its last Available presence or message
+    /// (e.g. `3s`, `5m`). With `account set`, saved in the profile; otherwise for this run.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    active_window: Option<std::time::Duration>,
 
     #[command(subcommand)]
     command: Command,
@@ -170,14 +175,21 @@ async fn run(cli: Cli) -> Result<()> {
             .ok_or_else(|| anyhow!("no data directory on this platform: pass --data-dir DIR"))?,
     };
     let profile = Profile::open(&dir)?;
+    let window = cli.active_window;
     match cli.command {
-        Command::Account { command } => account(&profile, command).await,
-        Command::Send { jid, text } => send(&profile, &jid, text).await,
-        Command::Sync => sync(&profile).await,
+        Command::Account { command } => account(&profile, command, window).await,
+        Command::Send { jid, text } => send(&profile, &jid, text, window).await,
+        Command::Sync => sync(&profile, window).await,
         Command::History { jid, json } => history(&profile, &jid, json).await,
         Command::Devices { json } => devices(&profile, json).await,
-        Command::Listen { json } => listen(&profile, json).await,
+        Command::Listen { json } => listen(&profile, json, window).await,
         Command::Demo => unreachable_demo(),
+    }
+}
+
+fn report(printer: &output::Printer, result: Result<(), tandem_client::ClientError>) {
+    if let Err(e) = result {
+        printer.error(&e.to_string());
     }
 }
 
@@ -207,15 +219,23 @@ async fn open_store(profile: &Profile) -> Result<Arc<SqliteStore>> {
 
 async fn connect(
     profile: &Profile,
+    window: Option<std::time::Duration>,
 ) -> Result<(Settings, Arc<SqliteStore>, Session, tandem_client::Events)> {
     let settings = profile.settings()?;
-    let config = profile.session_config(&settings).await?;
+    let mut config = profile.session_config(&settings).await?;
+    if let Some(window) = window {
+        config.active_window = window;
+    }
     let store = open_store(profile).await?;
     let (session, events) = Session::start(config, store.clone()).await?;
     Ok((settings, store, session, events))
 }
 
-async fn account(profile: &Profile, command: AccountCommand) -> Result<()> {
+async fn account(
+    profile: &Profile,
+    command: AccountCommand,
+    window: Option<std::time::Duration>,
+) -> Result<()> {
     match command {
         AccountCommand::Set {
             jid,
@@ -274,6 +294,9 @@ async fn account(profile: &Profile, command: AccountCommand) -> Result<()> {
                 ca_file,
                 carbons,
                 password_store,
+                active_window_secs: window
+                    .map(|w| w.as_secs().max(1))
+                    .or(previous.as_ref().and_then(|p| p.active_window_secs)),
             };
             profile.save_settings(&settings)?;
             println!("{}", output::settings_line(&settings));
@@ -314,12 +337,17 @@ fn parse_contact(input: &str) -> Result<jid::Jid> {
     Ok(jid)
 }
 
-async fn send(profile: &Profile, to: &str, text: String) -> Result<()> {
+async fn send(
+    profile: &Profile,
+    to: &str,
+    text: String,
+    window: Option<std::time::Duration>,
+) -> Result<()> {
     let to = parse_contact(to)?;
     if text.is_empty() {
         bail!("refusing to send an empty message");
     }
-    let (_, _, session, _events) = connect(profile).await?;
+    let (_, _, session, _events) = connect(profile, window).await?;
     let result = session.send(to.clone(), text).await;
     session.close().await;
     let sent = result?;
@@ -327,8 +355,8 @@ async fn send(profile: &Profile, to: &str, text: String) -> Result<()> {
     Ok(())
 }
 
-async fn sync(profile: &Profile) -> Result<()> {
-    let (settings, store, session, mut events) = connect(profile).await?;
+async fn sync(profile: &Profile, window: Option<std::time::Duration>) -> Result<()> {
+    let (settings, store, session, mut events) = connect(profile, window).await?;
     let progress = std::io::stderr().is_terminal();
     let mut new_messages = 0u64;
     let mut summary = None;
@@ -402,8 +430,8 @@ async fn devices(profile: &Profile, json: bool) -> Result<()> {
     Ok(())
 }
 
-async fn listen(profile: &Profile, json: bool) -> Result<()> {
-    let (settings, _store, session, mut events) = connect(profile).await?;
+async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duration>) -> Result<()> {
+    let (settings, _store, session, mut events) = connect(profile, window).await?;
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let printer = output::Printer::new(json, settings.jid.clone());
     printer.event(&Event::Connected {
@@ -437,7 +465,22 @@ async fn listen(profile: &Profile, json: bool) -> Result<()> {
                                 Err(e) => printer.error(&format!("{e:#}")),
                             }
                         }
-                        other => printer.error(&format!("unknown command {other:?} (try: send <JID> <TEXT>, quit)")),
+                        "read" => match parse_bare(rest.trim()) {
+                            Ok(peer) => report(&printer, session.read(peer).await),
+                            Err(e) => printer.error(&format!("{e:#}")),
+                        },
+                        "foreground" => report(&printer, session.foreground().await),
+                        "background" => report(&printer, session.background().await),
+                        "presence" => match rest.trim() {
+                            "available" => report(&printer, session.presence(Show::Available).await),
+                            "away" => report(&printer, session.presence(Show::Away).await),
+                            "xa" => report(&printer, session.presence(Show::Xa).await),
+                            "dnd" => report(&printer, session.presence(Show::Dnd).await),
+                            other => printer.error(&format!("unknown presence {other:?} (available, away, xa, dnd)")),
+                        },
+                        other => printer.error(&format!(
+                            "unknown command {other:?} (try: send <JID> <TEXT>, read <JID>, foreground, background, presence <available|away|xa|dnd>, quit)"
+                        )),
                     }
                 }
                 Ok(None) | Err(_) => break,

@@ -135,7 +135,10 @@ impl Printer {
             }
             Event::Disconnected { .. } => "connection lost; reconnecting…".into(),
             Event::Message(m) => view_line(m, &self.account),
-            Event::Presence { jid, show } => format!("{jid} is {}", show.as_str()),
+            Event::Presence { jid, show, delay } => match delay {
+                Some(at) => format!("{jid} is {} (since {})", show.as_str(), local(*at)),
+                None => format!("{jid} is {}", show.as_str()),
+            },
             Event::Device { devices } => {
                 let online: Vec<_> = devices
                     .iter()
@@ -153,6 +156,44 @@ impl Printer {
                 done: true,
                 ..
             } => format!("caught up: {stored} new messages from {pages} archive pages"),
+            Event::Notification {
+                conversation,
+                message_id,
+                decision,
+            } => format!(
+                "{} message {} from {conversation}: {}",
+                if decision.notifies() {
+                    "notify"
+                } else {
+                    "silent"
+                },
+                message_id.0,
+                decision.as_str()
+            ),
+            Event::Withdrawn { conversation } => {
+                format!("notification for {conversation} withdrawn (read elsewhere)")
+            }
+            Event::Read {
+                conversation,
+                up_to,
+                source,
+            } => format!(
+                "{conversation} read up to message {} ({})",
+                up_to.0,
+                source.as_str()
+            ),
+            Event::Quiet { state, server } => format!(
+                "quiet mode {}{}",
+                match state {
+                    tandem_core::event::QuietState::Inactive => "on (background)",
+                    tandem_core::event::QuietState::Active => "off (foreground)",
+                },
+                if *server {
+                    ""
+                } else {
+                    "; the server does not support it"
+                }
+            ),
             Event::Error { message } => format!("error: {message}"),
             _ => return,
         };

@@ -24,6 +24,8 @@ use tokio_rustls::TlsConnector;
 use tokio_xmpp::parsers::ns;
 use tokio_xmpp::parsers::starttls;
 use tokio_xmpp::stanzastream::Connection;
+
+use crate::transport::Injector;
 use tokio_xmpp::xmlstream::{
     initiate_stream, ReadError, StreamHeader, Timeouts, XmppStream, XmppStreamElement,
 };
@@ -210,10 +212,11 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, ConnectEr
 pub async fn login(
     cfg: &ConnectConfig,
     tls: Arc<ClientConfig>,
+    injector: &Injector,
 ) -> Result<Connection, ConnectError> {
     let addr = target(cfg);
     let secs = cfg.timeout.as_secs();
-    match tokio::time::timeout(cfg.timeout, login_inner(cfg, tls, &addr)).await {
+    match tokio::time::timeout(cfg.timeout, login_inner(cfg, tls, injector, &addr)).await {
         Ok(result) => result,
         Err(_) => Err(ConnectError::Timeout { addr, secs }),
     }
@@ -243,6 +246,7 @@ fn header(domain: &str) -> StreamHeader<'_> {
 async fn login_inner(
     cfg: &ConnectConfig,
     tls: Arc<ClientConfig>,
+    injector: &Injector,
     addr: &str,
 ) -> Result<Connection, ConnectError> {
     let identity = cfg.full_jid()?;
@@ -278,7 +282,8 @@ async fn login_inner(
     let tls_stream = starttls_upgrade(stream, domain, tls, addr).await?;
 
     let stream = initiate_stream(
-        BufStream::new(tls_stream),
+        // The injector lets the session put XEP-0352 <inactive/>/<active/> between stanzas.
+        injector.wrap(BufStream::new(tls_stream)),
         ns::JABBER_CLIENT,
         header(domain),
         timeouts(),

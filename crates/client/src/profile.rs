@@ -50,6 +50,10 @@ pub struct Settings {
     pub carbons: bool,
     /// Where the password is.
     pub password_store: PasswordStore,
+    /// How long a device stays the active one after its last Available presence or message,
+    /// in seconds (default: five minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_window_secs: Option<u64>,
 }
 
 /// An opened profile directory.
@@ -202,6 +206,10 @@ impl Profile {
             carbons: settings.carbons,
             device: settings.device,
             ack_timeout: Duration::from_secs(10),
+            active_window: settings
+                .active_window_secs
+                .map(Duration::from_secs)
+                .unwrap_or(tandem_core::activity::DEFAULT_WINDOW),
         })
     }
 }
@@ -241,6 +249,7 @@ mod tests {
             ca_file: None,
             carbons: true,
             password_store: PasswordStore::File,
+            active_window_secs: None,
         }
     }
 

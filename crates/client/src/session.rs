@@ -12,11 +12,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use jid::{BareJid, FullJid, Jid};
+use tandem_core::activity::{Activity, Signal};
 use tandem_core::catchup::{CatchUp, PageRequest, Step};
-use tandem_core::event::{Event, MessageView, OfflineReason};
+use tandem_core::event::{Event, MessageView, OfflineReason, QuietState};
 use tandem_core::model::{
     DedupKeys, Device, DeviceType, Direction, NewMessage, Show, StoredMessage, Via,
 };
+use tandem_core::notify::{decide, withdraws, Decision, NotifyInput};
+use tandem_core::readstate::{advance, ReadPosition, ReadSource};
 use tandem_core::rules;
 use tandem_core::store::{Inserted, Store};
 use tokio::sync::{mpsc, oneshot};
@@ -30,6 +33,7 @@ use tokio_xmpp::Stanza;
 
 use crate::connect::{self, ConnectConfig, ConnectError};
 use crate::error::ClientError;
+use crate::transport::Injector;
 
 /// What a session needs to know.
 #[derive(Debug, Clone)]
@@ -42,6 +46,8 @@ pub struct SessionConfig {
     pub device: DeviceType,
     /// How long a sent message may wait for the server's acknowledgement.
     pub ack_timeout: Duration,
+    /// How long a device stays the active one after its last Available presence or message.
+    pub active_window: Duration,
 }
 
 /// Events from the session, in order.
@@ -58,6 +64,10 @@ enum Command {
         reply: oneshot::Sender<Result<StoredMessage, ClientError>>,
     },
     Raw(Box<Stanza>),
+    Foreground,
+    Background,
+    Presence(Show),
+    Read(BareJid),
     Close {
         reply: oneshot::Sender<()>,
     },
@@ -84,13 +94,15 @@ impl Session {
         let tls = connect::tls_config(cfg.connect.ca_file.as_deref())?;
         // The first login happens here, once: its failure is the caller's answer. Later
         // logins (after a drop) are the reconnector's job.
-        let first = connect::login(&cfg.connect, tls.clone()).await?;
+        let injector = Injector::new();
+        let first = connect::login(&cfg.connect, tls.clone(), &injector).await?;
         let (login_errors_tx, login_errors) = mpsc::unbounded_channel();
         let shutdown = Arc::new(AtomicBool::new(false));
         let stream = StanzaStream::new(
             reconnector(
                 cfg.connect.clone(),
                 tls,
+                injector.clone(),
                 first,
                 login_errors_tx,
                 shutdown.clone(),
@@ -100,7 +112,15 @@ impl Session {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (cmd_tx, cmd_rx) = mpsc::channel(32);
         let (ready_tx, ready_rx) = oneshot::channel();
+        let activity = Activity::new(cfg.connect.resource.clone(), cfg.active_window);
         let actor = Actor {
+            injector,
+            csi: false,
+            quiet: false,
+            show: Show::Available,
+            activity,
+            read: HashMap::new(),
+            notified: HashMap::new(),
             account,
             cfg,
             store,
@@ -169,6 +189,36 @@ impl Session {
             .map_err(|_| ClientError::Closed)
     }
 
+    /// The app came to the foreground: `<active/>` (XEP-0352), then Available presence.
+    pub async fn foreground(&self) -> Result<(), ClientError> {
+        self.command(Command::Foreground).await
+    }
+
+    /// The app went to the background: presence away with XEP-0319 idle (so our other devices
+    /// stop treating this one as active at once), then `<inactive/>` (XEP-0352) so the server
+    /// may hold back what is not urgent.
+    pub async fn background(&self) -> Result<(), ClientError> {
+        self.command(Command::Background).await
+    }
+
+    /// Announces a presence (available, away, xa or dnd).
+    pub async fn presence(&self, show: Show) -> Result<(), ClientError> {
+        self.command(Command::Presence(show)).await
+    }
+
+    /// The user read the conversation on this device: marks it read here, and tells the
+    /// contact and our other devices (a XEP-0333 displayed marker, copied by carbons).
+    pub async fn read(&self, peer: BareJid) -> Result<(), ClientError> {
+        self.command(Command::Read(peer)).await
+    }
+
+    async fn command(&self, cmd: Command) -> Result<(), ClientError> {
+        self.commands
+            .send(cmd)
+            .await
+            .map_err(|_| ClientError::Closed)
+    }
+
     /// Says goodbye to the server and ends the session.
     pub async fn close(self) {
         let (reply, rx) = oneshot::channel();
@@ -188,6 +238,7 @@ type Slot = oneshot::Sender<tokio_xmpp::stanzastream::Connection>;
 fn reconnector(
     cfg: ConnectConfig,
     tls: Arc<tokio_rustls::rustls::ClientConfig>,
+    injector: Injector,
     first: tokio_xmpp::stanzastream::Connection,
     errors: mpsc::UnboundedSender<ConnectError>,
     shutdown: Arc<AtomicBool>,
@@ -200,6 +251,7 @@ fn reconnector(
         }
         let cfg = cfg.clone();
         let tls = tls.clone();
+        let injector = injector.clone();
         let errors = errors.clone();
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
@@ -211,7 +263,7 @@ fn reconnector(
                     std::mem::forget(slot);
                     return;
                 }
-                match connect::login(&cfg, tls.clone()).await {
+                match connect::login(&cfg, tls.clone(), &injector).await {
                     Ok(conn) => {
                         let _ = slot.send(conn);
                         return;
@@ -237,6 +289,17 @@ enum Pending {
 }
 
 struct Actor<S> {
+    injector: Injector,
+    /// The server advertises XEP-0352 client state indication.
+    csi: bool,
+    /// In the background (quiet mode).
+    quiet: bool,
+    /// The presence this device announces when not quiet.
+    show: Show,
+    activity: Activity,
+    read: HashMap<BareJid, ReadPosition>,
+    /// The newest message a notification was shown for, per conversation.
+    notified: HashMap<BareJid, ReadPosition>,
     account: BareJid,
     cfg: SessionConfig,
     store: Arc<S>,
@@ -281,6 +344,13 @@ impl<S: Store + 'static> Actor<S> {
                 cmd = commands.recv() => match cmd {
                     Some(Command::Send { to, body, reply }) => self.send_message(to, body, reply).await,
                     Some(Command::Raw(stanza)) => self.send_stanza(*stanza).await,
+                    Some(Command::Foreground) => self.set_quiet(false).await,
+                    Some(Command::Background) => self.set_quiet(true).await,
+                    Some(Command::Presence(show)) => {
+                        self.show = show;
+                        self.announce().await;
+                    }
+                    Some(Command::Read(peer)) => self.read_locally(peer).await,
                     Some(Command::Close { reply }) => {
                         self.close().await;
                         let _ = reply.send(());
@@ -334,7 +404,11 @@ impl<S: Store + 'static> Actor<S> {
 
     async fn on_stream_event(&mut self, ev: StreamEvent) {
         match ev {
-            StreamEvent::Reset { bound_jid, .. } => {
+            StreamEvent::Reset {
+                bound_jid,
+                features,
+            } => {
+                self.csi = features.others.iter().any(|e| e.is("csi", ns::CSI));
                 let jid = match bound_jid.try_into_full() {
                     Ok(full) => full,
                     Err(bare) => {
@@ -389,16 +463,10 @@ impl<S: Store + 'static> Actor<S> {
             Pending::Roster,
         )
         .await;
-        let caps = caps::hash_caps(
-            &caps::compute_disco(&self.disco_info(None)),
-            hashes::Algo::Sha_1,
-        )
-        .map(|hash| caps::Caps::new(CAPS_NODE, hash));
-        let mut presence = presence::Presence::available();
-        if let Ok(caps) = caps {
-            presence.add_payload(caps);
+        self.announce().await;
+        if self.quiet && self.csi {
+            self.injector.inject(CSI_INACTIVE);
         }
-        self.send_stanza(presence).await;
         let this = Device {
             jid: jid.clone(),
             resource: jid.resource().to_string(),
@@ -425,6 +493,201 @@ impl<S: Store + 'static> Actor<S> {
             }
             Err(e) => self.error(format!("cannot read archive position: {e}")),
         }
+    }
+
+    /// Sends our presence: `show` when in the foreground, away with XEP-0319 idle when quiet.
+    async fn announce(&mut self) {
+        let show = if self.quiet { Show::Away } else { self.show };
+        let mut presence = presence::Presence::available();
+        presence.show = match show {
+            Show::Away => Some(presence::Show::Away),
+            Show::Xa => Some(presence::Show::Xa),
+            Show::Dnd => Some(presence::Show::Dnd),
+            Show::Chat => Some(presence::Show::Chat),
+            Show::Available | Show::Unavailable => None,
+        };
+        let caps = caps::hash_caps(
+            &caps::compute_disco(&self.disco_info(None)),
+            hashes::Algo::Sha_1,
+        )
+        .map(|hash| caps::Caps::new(CAPS_NODE, hash));
+        if let Ok(caps) = caps {
+            presence.add_payload(caps);
+        }
+        let now = Utc::now();
+        if self.quiet {
+            presence.add_payload(tokio_xmpp::parsers::idle::Idle {
+                since: tokio_xmpp::parsers::date::DateTime(now.fixed_offset()),
+            });
+        }
+        self.send_stanza(presence).await;
+        let me = self.cfg.connect.resource.clone();
+        self.activity.observe(&me, Signal::from(show), now);
+    }
+
+    async fn set_quiet(&mut self, quiet: bool) {
+        if self.quiet == quiet {
+            return;
+        }
+        self.quiet = quiet;
+        let told = self.jid.is_some() && self.csi;
+        if quiet {
+            // Presence first, so our other devices stop treating this one as active, then
+            // ask the server to hold back what can wait.
+            self.announce().await;
+            if told {
+                self.injector.inject(CSI_INACTIVE);
+            }
+        } else {
+            if told {
+                self.injector.inject(CSI_ACTIVE);
+            }
+            self.announce().await;
+        }
+        self.emit(Event::Quiet {
+            state: if quiet {
+                QuietState::Inactive
+            } else {
+                QuietState::Active
+            },
+            server: told,
+        });
+    }
+
+    /// Decides about notifying for a newly stored message, and applies what it says about
+    /// read state (a reply from another device of ours reads the conversation up to it).
+    fn after_new(&mut self, m: &StoredMessage) {
+        let now = Utc::now();
+        let position = ReadPosition::from(m);
+        if m.via == Via::CarbonSent {
+            if let Some(resource) = m.from.resource() {
+                self.activity
+                    .observe(resource.as_str(), Signal::SentMessage, now);
+            }
+            self.move_read(&m.conversation, Some(position), ReadSource::Reply, &m.from);
+        }
+        let input = NotifyInput::from(m);
+        let decision = decide(&input, &self.activity, self.read.get(&m.conversation), now);
+        if decision == Decision::Notify {
+            let newest = self
+                .notified
+                .entry(m.conversation.clone())
+                .or_insert(position);
+            if *newest < position {
+                *newest = position;
+            }
+        }
+        self.emit(Event::Notification {
+            conversation: m.conversation.clone(),
+            message_id: m.id,
+            decision,
+        });
+    }
+
+    /// Moves a conversation's read position forward when the rules allow it, and withdraws
+    /// a notification the new position covers.
+    fn move_read(
+        &mut self,
+        peer: &BareJid,
+        candidate: Option<ReadPosition>,
+        source: ReadSource,
+        from: &Jid,
+    ) {
+        match advance(
+            self.read.get(peer),
+            candidate.as_ref(),
+            source,
+            from,
+            &self.account,
+        ) {
+            Ok(position) => {
+                self.emit(Event::Read {
+                    conversation: peer.clone(),
+                    up_to: position.message,
+                    source,
+                });
+                if let Some(shown) = self.notified.get(peer) {
+                    if withdraws(shown, &position) {
+                        self.notified.remove(peer);
+                        self.emit(Event::Withdrawn {
+                            conversation: peer.clone(),
+                        });
+                    }
+                }
+                self.read.insert(peer.clone(), position);
+            }
+            Err(rejection) => {
+                tracing::debug!(%rejection, %peer, ?source, "read position not moved")
+            }
+        }
+    }
+
+    async fn read_locally(&mut self, peer: BareJid) {
+        let history = match self.store.history(&self.account, &peer).await {
+            Ok(h) => h,
+            Err(e) => return self.error(format!("cannot read the conversation: {e}")),
+        };
+        let Some(last) = history.last() else {
+            return;
+        };
+        let me = self
+            .jid
+            .clone()
+            .map(Jid::from)
+            .unwrap_or_else(|| Jid::from(self.account.clone()));
+        self.move_read(
+            &peer,
+            Some(ReadPosition::from(last)),
+            ReadSource::Local,
+            &me,
+        );
+        // Tell the contact (and, through carbons, our other devices) with a displayed marker
+        // for the newest incoming message.
+        let marker_id = history
+            .iter()
+            .rev()
+            .find(|m| m.direction == Direction::In)
+            .and_then(|m| {
+                m.keys
+                    .origin_id
+                    .clone()
+                    .or_else(|| m.keys.stanza_id.clone())
+            });
+        if let Some(id) = marker_id {
+            let mut marker = Message::chat(Some(Jid::from(peer)));
+            marker.id = Some(tokio_xmpp::parsers::message::Id(new_id()));
+            marker.payloads.push(
+                tokio_xmpp::parsers::displayed_markers::Displayed {
+                    id: tokio_xmpp::parsers::message::Id(id),
+                }
+                .into(),
+            );
+            self.send_stanza(marker).await;
+        }
+    }
+
+    /// A displayed marker one of our other devices sent (seen here as a sent carbon).
+    async fn on_own_marker(&mut self, inner: &Message, id: String) {
+        let Some(peer) = inner.to.as_ref().map(Jid::to_bare) else {
+            return;
+        };
+        let from = inner
+            .from
+            .clone()
+            .unwrap_or_else(|| Jid::from(self.account.clone()));
+        let history = match self.store.history(&self.account, &peer).await {
+            Ok(h) => h,
+            Err(e) => return self.error(format!("cannot read the conversation: {e}")),
+        };
+        let target = history
+            .iter()
+            .rev()
+            .find(|m| {
+                m.keys.origin_id.as_deref() == Some(id.as_str())
+                    || m.keys.stanza_id.as_deref() == Some(id.as_str())
+            })
+            .map(ReadPosition::from);
+        self.move_read(&peer, target, ReadSource::Marker, &from);
     }
 
     fn disco_info(&self, node: Option<String>) -> disco::DiscoInfoResult {
@@ -548,6 +811,11 @@ impl<S: Store + 'static> Actor<S> {
         if inner.type_ == MessageType::Groupchat {
             return;
         }
+        if via == Via::CarbonSent && inner.bodies.is_empty() {
+            if let Some(id) = displayed_of(&inner) {
+                return self.on_own_marker(&inner, id).await;
+            }
+        }
         if let Some(id) = receipt_of(&inner) {
             // Another device of ours got (or sent) a receipt; a sent one says nothing new.
             if via == Via::CarbonReceived {
@@ -664,7 +932,10 @@ impl<S: Store + 'static> Actor<S> {
 
     async fn store_live(&mut self, msg: NewMessage) {
         match self.store.insert_message(&self.account, &msg).await {
-            Ok(Inserted::New(stored)) => self.emit(Event::Message(MessageView::from(&stored))),
+            Ok(Inserted::New(stored)) => {
+                self.emit(Event::Message(MessageView::from(&stored)));
+                self.after_new(&stored);
+            }
             Ok(Inserted::Duplicate(id)) => tracing::debug!(?id, "duplicate copy dropped"),
             Err(e) => self.error(format!("cannot store message: {e}")),
         }
@@ -707,6 +978,16 @@ impl<S: Store + 'static> Actor<S> {
             }
         };
         self.emit(Event::Message(MessageView::from(&stored)));
+        let me = self.cfg.connect.resource.clone();
+        self.activity.observe(&me, Signal::SentMessage, Utc::now());
+        // Replying reads the conversation up to the reply.
+        let from = stored.from.clone();
+        self.move_read(
+            &stored.conversation,
+            Some(ReadPosition::from(&stored)),
+            ReadSource::Local,
+            &from,
+        );
         let stanza = Message::chat(Some(to))
             .with_body(Default::default(), body)
             .with_payload(stanza_id::OriginId { id: id.clone() })
@@ -746,9 +1027,17 @@ impl<S: Store + 'static> Actor<S> {
             presence::Type::Unavailable => Show::Unavailable,
             _ => return,
         };
+        // A replayed or held-back presence carries the time it was sent (XEP-0203).
+        let delay = p
+            .payloads
+            .iter()
+            .find(|e| e.is("delay", ns::DELAY))
+            .and_then(|e| Delay::try_from(e.clone()).ok())
+            .map(|d| d.stamp.0.with_timezone(&Utc));
         self.emit(Event::Presence {
             jid: from.clone(),
             show,
+            delay,
         });
         if from.to_bare() != self.account {
             return;
@@ -773,6 +1062,11 @@ impl<S: Store + 'static> Actor<S> {
             this_device: this,
             last_seen: Utc::now(),
         };
+        if !this {
+            // Activity dates from when the presence was sent, not when it reached us.
+            let at = delay.map_or_else(Utc::now, |d| d.min(Utc::now()));
+            self.activity.observe(&resource, Signal::from(show), at);
+        }
         let needs_disco = online && !this && known.as_ref().is_none_or(|d| !d.online);
         self.update_device(device).await;
         if needs_disco {
@@ -959,6 +1253,7 @@ impl<S: Store + 'static> Actor<S> {
                         Inserted::New(m) => {
                             self.run_stored += 1;
                             let _ = self.events.send(Event::Message(MessageView::from(m)));
+                            self.after_new(m);
                         }
                         Inserted::Duplicate(_) => self.run_duplicates += 1,
                     }
@@ -1013,6 +1308,17 @@ impl<S: Store + 'static> Actor<S> {
 fn server_second(t: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::SubsecRound;
     t.trunc_subsecs(0)
+}
+
+const CSI_INACTIVE: &str = "<inactive xmlns='urn:xmpp:csi:0'/>";
+const CSI_ACTIVE: &str = "<active xmlns='urn:xmpp:csi:0'/>";
+
+fn displayed_of(m: &Message) -> Option<String> {
+    m.payloads
+        .iter()
+        .find(|p| p.is("displayed", ns::DISPLAYED_MARKERS))
+        .and_then(|p| tokio_xmpp::parsers::displayed_markers::Displayed::try_from(p.clone()).ok())
+        .map(|d| d.id.0)
 }
 
 fn receipt_of(m: &Message) -> Option<String> {

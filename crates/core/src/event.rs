@@ -8,6 +8,8 @@ use jid::{BareJid, FullJid, Jid};
 use serde::Serialize;
 
 use crate::model::{Device, Direction, MessageId, Show, StoredMessage, Via};
+use crate::notify::Decision;
+use crate::readstate::ReadSource;
 
 /// A stored message as front ends see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,6 +67,16 @@ pub enum OfflineReason {
     Requested,
 }
 
+/// Foreground or background, as told to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuietState {
+    /// In the foreground: the server sends everything at once.
+    Active,
+    /// In the background: the server may hold back what is not urgent.
+    Inactive,
+}
+
 /// Something a front end should know about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -90,6 +102,9 @@ pub enum Event {
         jid: Jid,
         /// Their availability.
         show: Show,
+        /// When it was sent, if the server held it back or replayed it (XEP-0203 delay).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        delay: Option<DateTime<Utc>>,
     },
     /// Our account's set of devices changed.
     Device {
@@ -113,6 +128,40 @@ pub enum Event {
         pages: u64,
         /// The archive has been read to its end.
         done: bool,
+    },
+    /// What this device decided about notifying for a newly stored message, and why.
+    /// Flattened: `{"event":"notification","conversation":..,"message_id":..,
+    /// "decision":"silent","reason":"active_elsewhere","device":"laptop"}`.
+    Notification {
+        /// The conversation.
+        conversation: BareJid,
+        /// The message.
+        message_id: MessageId,
+        /// Notify, or silent with a reason.
+        #[serde(flatten)]
+        decision: Decision,
+    },
+    /// A notification shown for this conversation is withdrawn (it was read elsewhere).
+    Withdrawn {
+        /// The conversation.
+        conversation: BareJid,
+    },
+    /// The conversation's read position moved forward.
+    Read {
+        /// The conversation.
+        conversation: BareJid,
+        /// The newest message now read.
+        up_to: MessageId,
+        /// What moved it: this device, a displayed marker or an MDS item from another device
+        /// of ours, or a reply sent from another device.
+        source: ReadSource,
+    },
+    /// This device entered or left quiet mode (XEP-0352 client state).
+    Quiet {
+        /// `active` (foreground) or `inactive` (background).
+        state: QuietState,
+        /// Whether the server was told (it advertises `urn:xmpp:csi:0`).
+        server: bool,
     },
     /// Something went wrong that the user should see; the session goes on.
     Error {

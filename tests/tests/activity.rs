@@ -1,0 +1,197 @@
+//! The active device, notifications, read state and quiet mode against a real Prosody.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Result};
+use tandem_core::event::{Event, QuietState};
+use tandem_core::model::{DeviceType, Show};
+use tandem_core::notify::{Decision, SilentReason};
+use tandem_core::readstate::ReadSource;
+use tandem_tests::{Dev, World};
+
+/// Waits for the notification decision about the message with this body.
+async fn decision_for(dev: &mut Dev, body: &str) -> Result<Decision> {
+    let mut id = None;
+    loop {
+        match dev.next_event().await? {
+            Event::Message(m) if m.body == body => id = Some(m.id),
+            Event::Notification {
+                message_id,
+                decision,
+                ..
+            } if Some(message_id) == id => return Ok(decision),
+            _ => {}
+        }
+    }
+}
+
+async fn until(dev: &mut Dev, what: &str, pred: impl Fn(&Event) -> bool) -> Result<Event> {
+    loop {
+        let e = dev
+            .next_event()
+            .await
+            .map_err(|e| anyhow!("{}: waiting for {what}: {e}", dev.name))?;
+        if pred(&e) {
+            return Ok(e);
+        }
+    }
+}
+
+#[tokio::test]
+async fn only_the_active_device_notifies() -> Result<()> {
+    let w = World::new()?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    // The phone signed in last: its Available presence is the most recent.
+    until(&mut laptop, "the phone's presence", |e| {
+        matches!(e, Event::Presence { jid, show: Show::Available, .. } if jid.resource().is_some_and(|r| r.as_str() == "phone"))
+    })
+    .await?;
+
+    bob.session.send(w.jid("alice"), "first".into()).await?;
+    assert_eq!(decision_for(&mut phone, "first").await?, Decision::Notify);
+    assert_eq!(
+        decision_for(&mut laptop, "first").await?,
+        Decision::Silent(SilentReason::ActiveElsewhere {
+            device: "phone".into()
+        })
+    );
+
+    // Replying from the laptop makes it the active device (the phone sees the sent carbon).
+    laptop
+        .session
+        .send(w.jid("bob"), "answer from the laptop".into())
+        .await?;
+    phone.expect_message("answer from the laptop").await?;
+    bob.session.send(w.jid("alice"), "second".into()).await?;
+    assert_eq!(decision_for(&mut laptop, "second").await?, Decision::Notify);
+    assert_eq!(
+        decision_for(&mut phone, "second").await?,
+        Decision::Silent(SilentReason::ActiveElsewhere {
+            device: "laptop".into()
+        })
+    );
+    for d in [laptop, phone, bob] {
+        d.close().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn reading_on_one_device_marks_read_and_withdraws_on_the_other() -> Result<()> {
+    let w = World::new()?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    // The laptop goes to the background: the phone is the active device and notifies.
+    laptop.session.background().await?;
+    until(&mut phone, "the laptop going away", |e| {
+        matches!(e, Event::Presence { jid, show: Show::Away, .. } if jid.resource().is_some_and(|r| r.as_str() == "laptop"))
+    })
+    .await?;
+    bob.session.send(w.jid("alice"), "read me".into()).await?;
+    assert_eq!(decision_for(&mut phone, "read me").await?, Decision::Notify);
+
+    // Read on the laptop: the phone's read state moves through the laptop's displayed marker,
+    // and its notification is withdrawn.
+    laptop.expect_message("read me").await?;
+    laptop.session.read(w.jid("bob")).await?;
+    let read = until(&mut phone, "the read marker", |e| {
+        matches!(e, Event::Read { .. })
+    })
+    .await?;
+    assert!(
+        matches!(
+            read,
+            Event::Read {
+                source: ReadSource::Marker,
+                ..
+            }
+        ),
+        "{read:?}"
+    );
+    until(&mut phone, "the withdrawal", |e| {
+        matches!(e, Event::Withdrawn { .. })
+    })
+    .await?;
+
+    // A reply sent from the laptop also counts as reading, on the phone.
+    bob.session.send(w.jid("alice"), "another".into()).await?;
+    phone.expect_message("another").await?;
+    laptop.session.send(w.jid("bob"), "replying".into()).await?;
+    let read = until(&mut phone, "the reply", |e| matches!(e, Event::Read { .. })).await?;
+    assert!(
+        matches!(
+            read,
+            Event::Read {
+                source: ReadSource::Reply,
+                ..
+            }
+        ),
+        "{read:?}"
+    );
+    for d in [laptop, phone, bob] {
+        d.close().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn in_quiet_mode_the_server_holds_presence_until_the_device_is_active() -> Result<()> {
+    let w = World::new()?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+
+    phone.session.background().await?;
+    let quiet = until(&mut phone, "quiet mode", |e| {
+        matches!(e, Event::Quiet { .. })
+    })
+    .await?;
+    assert!(
+        matches!(
+            quiet,
+            Event::Quiet {
+                state: QuietState::Inactive,
+                server: true
+            }
+        ),
+        "{quiet:?}"
+    );
+    until(&mut laptop, "the phone going away", |e| {
+        matches!(e, Event::Presence { jid, show: Show::Away, .. } if jid.resource().is_some_and(|r| r.as_str() == "phone"))
+    })
+    .await?;
+    // Prosody flushes on any traffic from the client (our away presence and its stream
+    // management acks among it) and then stays flushing for csi_resume_inactive_delay (5 s)
+    // before it holds stanzas again.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    laptop.session.presence(Show::Dnd).await?;
+    let is_dnd = |e: &Event| matches!(e, Event::Presence { jid, show: Show::Dnd, .. } if jid.resource().is_some_and(|r| r.as_str() == "laptop"));
+    // Held back by the server while the phone is inactive...
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(1500);
+    while let Ok(Some(e)) = tokio::time::timeout_at(deadline, phone.events.recv()).await {
+        assert!(!is_dnd(&e), "presence delivered while inactive");
+    }
+    // ...and delivered as soon as it is active again.
+    let sent = chrono::Utc::now();
+    phone.session.foreground().await?;
+    let held = until(&mut phone, "the held presence", is_dnd).await?;
+    let Event::Presence {
+        delay: Some(stamp), ..
+    } = held
+    else {
+        return Err(anyhow!("held presence without a delay stamp: {held:?}"));
+    };
+    assert!(stamp <= sent, "stamped {stamp}, released {sent}");
+    for d in [laptop, phone] {
+        d.close().await;
+    }
+    Ok(())
+}
