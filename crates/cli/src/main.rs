@@ -80,6 +80,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print this device's counters from its last session (MDMSessions, quiet mode, buffer
+    /// flushes, carbons, notifications, duplicates).
+    Counters {
+        /// One JSON object instead of text for people.
+        #[arg(long)]
+        json: bool,
+    },
     /// Start a local Prosody and play a multi-device conversation as a timeline.
     Demo,
 }
@@ -183,8 +190,38 @@ async fn run(cli: Cli) -> Result<()> {
         Command::History { jid, json } => history(&profile, &jid, json).await,
         Command::Devices { json } => devices(&profile, json).await,
         Command::Listen { json } => listen(&profile, json, window).await,
+        Command::Counters { json } => counters(&profile, json),
         Command::Demo => unreachable_demo(),
     }
+}
+
+const COUNTERS_FILE: &str = "counters.json";
+
+/// Keeps the session's counters in the profile for `tandem counters`.
+async fn save_counters(profile: &Profile, session: &Session) {
+    if let Ok(c) = session.counters().await {
+        if let Ok(text) = serde_json::to_string_pretty(&c) {
+            if let Err(e) = std::fs::write(profile.dir().join(COUNTERS_FILE), text) {
+                tracing::warn!(error = %e, "cannot save counters");
+            }
+        }
+    }
+}
+
+fn counters(profile: &Profile, json: bool) -> Result<()> {
+    profile.settings()?;
+    let path = profile.dir().join(COUNTERS_FILE);
+    let c: tandem_core::counters::Counters = match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("broken counters file {}", path.display()))?,
+        Err(_) => tandem_core::counters::Counters::default(),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&c)?);
+    } else {
+        print!("{}", output::counters_table(&c));
+    }
+    Ok(())
 }
 
 fn report(printer: &output::Printer, result: Result<(), tandem_client::ClientError>) {
@@ -349,6 +386,7 @@ async fn send(
     }
     let (_, _, session, _events) = connect(profile, window).await?;
     let result = session.send(to.clone(), text).await;
+    save_counters(profile, &session).await;
     session.close().await;
     let sent = result?;
     println!("sent to {to} (message {})", sent.id.0);
@@ -386,6 +424,7 @@ async fn sync(profile: &Profile, window: Option<std::time::Duration>) -> Result<
             _ => {}
         }
     }
+    save_counters(profile, &session).await;
     session.close().await;
     let (archived, duplicates, pages) =
         summary.ok_or_else(|| anyhow!("the session ended before catch-up finished"))?;
@@ -470,6 +509,10 @@ async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duratio
                             Err(e) => printer.error(&format!("{e:#}")),
                         },
                         "foreground" => report(&printer, session.foreground().await),
+                        "counters" => match session.counters().await {
+                            Ok(c) => printer.event(&Event::Counters(c)),
+                            Err(e) => printer.error(&e.to_string()),
+                        },
                         "background" => report(&printer, session.background().await),
                         "presence" => match rest.trim() {
                             "available" => report(&printer, session.presence(Show::Available).await),
@@ -479,7 +522,7 @@ async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duratio
                             other => printer.error(&format!("unknown presence {other:?} (available, away, xa, dnd)")),
                         },
                         other => printer.error(&format!(
-                            "unknown command {other:?} (try: send <JID> <TEXT>, read <JID>, foreground, background, presence <available|away|xa|dnd>, quit)"
+                            "unknown command {other:?} (try: send <JID> <TEXT>, read <JID>, foreground, background, presence <available|away|xa|dnd>, counters, quit)"
                         )),
                     }
                 }
@@ -491,6 +534,7 @@ async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duratio
     while let Ok(event) = events.try_recv() {
         printer.event(&event);
     }
+    save_counters(profile, &session).await;
     session.close().await;
     Ok(())
 }

@@ -106,6 +106,53 @@ pub fn devices_table(devices: &[Device]) -> String {
     out
 }
 
+pub fn counters_table(c: &tandem_core::counters::Counters) -> String {
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            "MDMSessions (our devices online)".into(),
+            c.sessions.to_string(),
+        ),
+        (
+            "MDMQuietModeSessions".into(),
+            c.quiet_mode_sessions.to_string(),
+        ),
+        (
+            "time in quiet mode".into(),
+            format!("{:.1} s", c.quiet_mode_millis as f64 / 1000.0),
+        ),
+        ("MDMBufferFlushes".into(), c.buffer_flushes.to_string()),
+        (
+            "MDMBufferFlushPacketCount".into(),
+            c.buffer_flush_packets.to_string(),
+        ),
+        (
+            "MDMBufferAvgQueuedTime".into(),
+            format!("{} ms", c.buffer_avg_queued_millis),
+        ),
+        ("carbons received".into(), c.carbons_received.to_string()),
+        ("carbons sent".into(), c.carbons_sent.to_string()),
+        (
+            "notifications shown".into(),
+            c.notifications_shown.to_string(),
+        ),
+    ];
+    for (reason, n) in &c.notifications_suppressed {
+        rows.push((format!("notifications suppressed: {reason}"), n.to_string()));
+    }
+    rows.push((
+        "duplicates dropped".into(),
+        c.duplicates_dropped.to_string(),
+    ));
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    rows.iter()
+        .map(|(k, v)| format!("{k:<width$}  {v:>8}\n"))
+        .collect()
+}
+
 /// Prints events as JSON lines or as text for people.
 #[derive(Debug)]
 pub struct Printer {
@@ -194,6 +241,7 @@ impl Printer {
                     "; the server does not support it"
                 }
             ),
+            Event::Counters(c) => counters_table(c).trim_end().to_owned(),
             Event::Error { message } => format!("error: {message}"),
             _ => return,
         };

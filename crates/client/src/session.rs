@@ -14,6 +14,7 @@ use futures::StreamExt;
 use jid::{BareJid, FullJid, Jid};
 use tandem_core::activity::{Activity, Signal};
 use tandem_core::catchup::{CatchUp, PageRequest, Step};
+use tandem_core::counters::Counters;
 use tandem_core::event::{Event, MessageView, OfflineReason, QuietState};
 use tandem_core::model::{
     DedupKeys, Device, DeviceType, Direction, NewMessage, Show, StoredMessage, Via,
@@ -68,6 +69,7 @@ enum Command {
     Background,
     Presence(Show),
     Read(BareJid),
+    Counters(oneshot::Sender<Counters>),
     Close {
         reply: oneshot::Sender<()>,
     },
@@ -114,6 +116,9 @@ impl Session {
         let (ready_tx, ready_rx) = oneshot::channel();
         let activity = Activity::new(cfg.connect.resource.clone(), cfg.active_window);
         let actor = Actor {
+            counters: Counters::default(),
+            quiet_since: None,
+            flush_armed: false,
             injector,
             csi: false,
             quiet: false,
@@ -212,6 +217,13 @@ impl Session {
         self.command(Command::Read(peer)).await
     }
 
+    /// This device's counters now.
+    pub async fn counters(&self) -> Result<Counters, ClientError> {
+        let (reply, rx) = oneshot::channel();
+        self.command(Command::Counters(reply)).await?;
+        rx.await.map_err(|_| ClientError::Closed)
+    }
+
     async fn command(&self, cmd: Command) -> Result<(), ClientError> {
         self.commands
             .send(cmd)
@@ -289,6 +301,11 @@ enum Pending {
 }
 
 struct Actor<S> {
+    counters: Counters,
+    /// When the current quiet stretch began.
+    quiet_since: Option<std::time::Instant>,
+    /// Became active: the next held-back stanza starts a buffer flush.
+    flush_armed: bool,
     injector: Injector,
     /// The server advertises XEP-0352 client state indication.
     csi: bool,
@@ -351,6 +368,9 @@ impl<S: Store + 'static> Actor<S> {
                         self.announce().await;
                     }
                     Some(Command::Read(peer)) => self.read_locally(peer).await,
+                    Some(Command::Counters(reply)) => {
+                        let _ = reply.send(self.counters_now());
+                    }
                     Some(Command::Close { reply }) => {
                         self.close().await;
                         let _ = reply.send(());
@@ -530,6 +550,15 @@ impl<S: Store + 'static> Actor<S> {
             return;
         }
         self.quiet = quiet;
+        if quiet {
+            self.counters.quiet_mode_sessions += 1;
+            self.quiet_since = Some(std::time::Instant::now());
+        } else {
+            if let Some(since) = self.quiet_since.take() {
+                self.counters.quiet_mode_millis += since.elapsed().as_millis() as u64;
+            }
+            self.flush_armed = true;
+        }
         let told = self.jid.is_some() && self.csi;
         if quiet {
             // Presence first, so our other devices stop treating this one as active, then
@@ -552,6 +581,37 @@ impl<S: Store + 'static> Actor<S> {
             },
             server: told,
         });
+    }
+
+    fn counters_now(&self) -> Counters {
+        let mut c = self.counters.clone();
+        if let Some(since) = self.quiet_since {
+            c.quiet_mode_millis += since.elapsed().as_millis() as u64;
+        }
+        c
+    }
+
+    /// Counts a stanza the server held back while we were inactive: mod_csi_simple (and
+    /// XEP-0352 servers generally) stamp those with a delay from our own bare JID.
+    fn note_held(&mut self, payloads: &[Element]) {
+        let held = payloads
+            .iter()
+            .filter(|e| e.is("delay", ns::DELAY))
+            .filter_map(|e| Delay::try_from(e.clone()).ok())
+            .find(|d| {
+                d.from
+                    .as_ref()
+                    .is_some_and(|f| *f == Jid::from(self.account.clone()))
+            });
+        if let Some(d) = held {
+            let held_for = (Utc::now() - d.stamp.0.with_timezone(&Utc))
+                .num_milliseconds()
+                .max(0) as u64;
+            self.counters.held_stanza(held_for);
+            if std::mem::take(&mut self.flush_armed) {
+                self.counters.buffer_flushes += 1;
+            }
+        }
     }
 
     /// Decides about notifying for a newly stored message, and applies what it says about
@@ -577,6 +637,8 @@ impl<S: Store + 'static> Actor<S> {
                 *newest = position;
             }
         }
+        self.counters
+            .decision(decision.notifies(), decision.as_str());
         self.emit(Event::Notification {
             conversation: m.conversation.clone(),
             message_id: m.id,
@@ -734,8 +796,14 @@ impl<S: Store + 'static> Actor<S> {
 
     async fn on_stanza(&mut self, stanza: Stanza) {
         match stanza {
-            Stanza::Message(m) => self.on_message(m).await,
-            Stanza::Presence(p) => self.on_presence(p).await,
+            Stanza::Message(m) => {
+                self.note_held(&m.payloads);
+                self.on_message(m).await
+            }
+            Stanza::Presence(p) => {
+                self.note_held(&p.payloads);
+                self.on_presence(p).await
+            }
             Stanza::Iq(iq) => self.on_iq(iq).await,
         }
     }
@@ -810,6 +878,10 @@ impl<S: Store + 'static> Actor<S> {
         let inner = forwarded.message;
         if inner.type_ == MessageType::Groupchat {
             return;
+        }
+        match via {
+            Via::CarbonReceived => self.counters.carbons_received += 1,
+            _ => self.counters.carbons_sent += 1,
         }
         if via == Via::CarbonSent && inner.bodies.is_empty() {
             if let Some(id) = displayed_of(&inner) {
@@ -936,7 +1008,10 @@ impl<S: Store + 'static> Actor<S> {
                 self.emit(Event::Message(MessageView::from(&stored)));
                 self.after_new(&stored);
             }
-            Ok(Inserted::Duplicate(id)) => tracing::debug!(?id, "duplicate copy dropped"),
+            Ok(Inserted::Duplicate(id)) => {
+                self.counters.duplicates_dropped += 1;
+                tracing::debug!(?id, "duplicate copy dropped")
+            }
             Err(e) => self.error(format!("cannot store message: {e}")),
         }
     }
@@ -1081,6 +1156,7 @@ impl<S: Store + 'static> Actor<S> {
             self.error(format!("cannot store device: {e}"));
         }
         self.devices.insert(device.resource.clone(), device);
+        self.counters.sessions = self.devices.values().filter(|d| d.online).count() as u64;
         let mut all: Vec<Device> = self.devices.values().cloned().collect();
         all.sort_by(|a, b| b.online.cmp(&a.online).then(a.resource.cmp(&b.resource)));
         self.emit(Event::Device { devices: all });
@@ -1255,7 +1331,10 @@ impl<S: Store + 'static> Actor<S> {
                             let _ = self.events.send(Event::Message(MessageView::from(m)));
                             self.after_new(m);
                         }
-                        Inserted::Duplicate(_) => self.run_duplicates += 1,
+                        Inserted::Duplicate(_) => {
+                            self.run_duplicates += 1;
+                            self.counters.duplicates_dropped += 1;
+                        }
                     }
                 }
             }

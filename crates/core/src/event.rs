@@ -163,6 +163,8 @@ pub enum Event {
         /// Whether the server was told (it advertises `urn:xmpp:csi:0`).
         server: bool,
     },
+    /// This device's counters, on request.
+    Counters(crate::counters::Counters),
     /// Something went wrong that the user should see; the session goes on.
     Error {
         /// One line, for people.

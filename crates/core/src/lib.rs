@@ -11,6 +11,7 @@
 
 pub mod activity;
 pub mod catchup;
+pub mod counters;
 pub mod error;
 pub mod event;
 pub mod model;
