@@ -601,7 +601,7 @@ impl<S: Store + 'static> Actor<S> {
             .find(|d| {
                 d.from
                     .as_ref()
-                    .is_some_and(|f| *f == Jid::from(self.account.clone()))
+                    .is_some_and(|f| f.try_as_full().is_err() && f.to_bare() == self.account)
             });
         if let Some(d) = held {
             let held_for = (Utc::now() - d.stamp.0.with_timezone(&Utc))
