@@ -77,8 +77,16 @@ async fn only_the_active_device_notifies() -> Result<()> {
     let c = phone.session.counters().await?;
     assert!(c.carbons_sent >= 1, "{c:?}");
     assert_eq!(c.notifications_shown, 1, "{c:?}");
-    assert_eq!(c.notifications_suppressed.get("active_elsewhere"), Some(&1), "{c:?}");
-    assert_eq!(c.notifications_suppressed.get("own_message"), Some(&1), "{c:?}");
+    assert_eq!(
+        c.notifications_suppressed.get("active_elsewhere"),
+        Some(&1),
+        "{c:?}"
+    );
+    assert_eq!(
+        c.notifications_suppressed.get("own_message"),
+        Some(&1),
+        "{c:?}"
+    );
     for d in [laptop, phone, bob] {
         d.close().await;
     }
@@ -199,7 +207,10 @@ async fn in_quiet_mode_the_server_holds_presence_until_the_device_is_active() ->
     assert_eq!(c.quiet_mode_sessions, 1, "{c:?}");
     assert_eq!(c.buffer_flushes, 1, "{c:?}");
     assert!(c.buffer_flush_packets >= 1, "{c:?}");
-    assert!(c.buffer_avg_queued_millis >= 500, "held for at least the quiet wait: {c:?}");
+    assert!(
+        c.buffer_avg_queued_millis >= 500,
+        "held for at least the quiet wait: {c:?}"
+    );
     assert_eq!(c.sessions, 2, "{c:?}");
     for d in [laptop, phone] {
         d.close().await;

@@ -6,6 +6,7 @@
 
 mod demo;
 mod output;
+mod scenario;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -89,6 +90,21 @@ enum Command {
     },
     /// Start a local Prosody and play a multi-device conversation as a timeline.
     Demo,
+    /// Scripted multi-device scenarios against a lab Prosody.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ScenarioCommand {
+    /// Run scenario files (TOML; see scenarios/README.md).
+    Run {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,8 +189,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    if let Command::Demo = cli.command {
-        return demo::run().await;
+    match &cli.command {
+        Command::Demo => return demo::run().await,
+        Command::Scenario {
+            command: ScenarioCommand::Run { files },
+        } => return scenario::run(files).await,
+        _ => {}
     }
     let dir = match cli.data_dir {
         Some(d) => d,
@@ -191,7 +211,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Devices { json } => devices(&profile, json).await,
         Command::Listen { json } => listen(&profile, json, window).await,
         Command::Counters { json } => counters(&profile, json),
-        Command::Demo => unreachable_demo(),
+        Command::Demo | Command::Scenario { .. } => unreachable_demo(),
     }
 }
 

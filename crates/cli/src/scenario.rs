@@ -1,0 +1,553 @@
+//! `tandem scenario run FILE...`: scripted multi-device sessions against a lab Prosody,
+//! with expectations checked against what each device really received and decided.
+//!
+//! The format (TOML) is documented in `scenarios/README.md`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use jid::{BareJid, Jid};
+use serde::Deserialize;
+use tandem_client::connect::ConnectConfig;
+use tandem_client::{Session, SessionConfig};
+use tandem_core::event::Event;
+use tandem_core::model::{DeviceType, Show};
+use tandem_lab::Lab;
+use tandem_store::SqliteStore;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Script {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    /// The active window for every device (default 5m).
+    #[serde(default, with = "humantime_serde_opt")]
+    active_window: Option<Duration>,
+    accounts: Vec<String>,
+    devices: Vec<DeviceSpec>,
+    steps: Vec<Step>,
+}
+
+mod humantime_serde_opt {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        s.map(|s| humantime::parse_duration(&s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceSpec {
+    name: String,
+    account: String,
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default = "yes")]
+    carbons: bool,
+    /// Signed in when the scenario starts (default true).
+    #[serde(default = "yes")]
+    online: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Step {
+    #[serde(default)]
+    send: Option<SendStep>,
+    #[serde(default)]
+    read: Option<ReadStep>,
+    #[serde(default)]
+    foreground: Option<String>,
+    #[serde(default)]
+    background: Option<String>,
+    #[serde(default)]
+    presence: Option<PresenceStep>,
+    #[serde(default)]
+    offline: Option<String>,
+    #[serde(default)]
+    online: Option<String>,
+    #[serde(default)]
+    wait: Option<String>,
+    #[serde(default)]
+    expect: Option<Expect>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendStep {
+    from: String,
+    /// An account name (all its devices) or `account/resource` (one device).
+    to: String,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadStep {
+    device: String,
+    /// The contact's account name.
+    with: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresenceStep {
+    device: String,
+    show: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    device: String,
+    /// A message with this body is stored on the device.
+    #[serde(default)]
+    message: Option<String>,
+    /// With `message`: the message must NOT reach the device.
+    #[serde(default)]
+    absent: bool,
+    /// With `message`: how it arrived (`live`, `carbon_received`, `carbon_sent`, `archive`, `local`).
+    #[serde(default)]
+    via: Option<String>,
+    /// With `message`: `notify`, or `silent`.
+    #[serde(default)]
+    decision: Option<String>,
+    /// With `decision = "silent"`: the reason (`active_elsewhere`, `own_message`, `catch_up`, `already_read`).
+    #[serde(default)]
+    reason: Option<String>,
+    /// The conversation with this account is read on the device.
+    #[serde(default)]
+    read: Option<String>,
+    /// With `read`: what moved it (`local`, `marker`, `mds`, `reply`).
+    #[serde(default)]
+    source: Option<String>,
+    /// A notification for the conversation with this account was withdrawn.
+    #[serde(default)]
+    withdrawn: Option<String>,
+    /// A counter's name (as `tandem counters --json` prints it) ...
+    #[serde(default)]
+    counter: Option<String>,
+    /// ... and its expected value ...
+    #[serde(default)]
+    equals: Option<u64>,
+    /// ... or its lower bound.
+    #[serde(default)]
+    at_least: Option<u64>,
+}
+
+type Log = Arc<Mutex<Vec<Event>>>;
+
+struct Device {
+    spec: DeviceSpec,
+    config: SessionConfig,
+    store: Arc<SqliteStore>,
+    session: Option<Session>,
+    log: Log,
+}
+
+/// Runs each file; returns an error naming the first failed expectation.
+pub async fn run(files: &[std::path::PathBuf]) -> Result<()> {
+    let mut failed = 0;
+    for file in files {
+        match run_one(file).await {
+            Ok(()) => {}
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {}: {e:#}", file.display());
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} scenarios failed", files.len());
+    }
+    println!("{} scenarios passed", files.len());
+    Ok(())
+}
+
+async fn run_one(file: &Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let script: Script = toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{}",
+            e.to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    })?;
+    println!("scenario: {}", script.name);
+    if let Some(d) = &script.description {
+        println!("  {d}");
+    }
+    let lab = tokio::task::spawn_blocking(Lab::start).await??;
+    let mut passwords = BTreeMap::new();
+    for account in &script.accounts {
+        let pw = format!("{account}-scenario-pw");
+        lab.register(account, &pw)?;
+        passwords.insert(account.clone(), pw);
+    }
+    let scratch = tempfile::tempdir()?;
+    let mut devices: BTreeMap<String, Device> = BTreeMap::new();
+    for spec in script.devices {
+        let pw = passwords
+            .get(&spec.account)
+            .ok_or_else(|| anyhow!("device {}: unknown account {}", spec.name, spec.account))?;
+        let device = match spec.kind.as_deref() {
+            None | Some("desktop") => DeviceType::Desktop,
+            Some("phone") => DeviceType::Phone,
+            Some("tablet") => DeviceType::Tablet,
+            Some(other) => bail!("device {}: unknown type {other:?}", spec.name),
+        };
+        let config = SessionConfig {
+            connect: ConnectConfig {
+                jid: format!("{}@{}", spec.account, lab.domain()).parse()?,
+                resource: spec.resource.clone().unwrap_or_else(|| spec.name.clone()),
+                password: pw.clone(),
+                server: Some(lab.c2s_addr().to_string()),
+                ca_file: Some(lab.ca_file().to_owned()),
+                timeout: Duration::from_secs(8),
+            },
+            carbons: spec.carbons,
+            device,
+            ack_timeout: Duration::from_secs(10),
+            active_window: script
+                .active_window
+                .unwrap_or(tandem_core::activity::DEFAULT_WINDOW),
+        };
+        let store =
+            Arc::new(SqliteStore::open(&scratch.path().join(format!("{}.db", spec.name))).await?);
+        let name = spec.name.clone();
+        let online = spec.online;
+        let mut d = Device {
+            spec,
+            config,
+            store,
+            session: None,
+            log: Log::default(),
+        };
+        if online {
+            sign_in(&mut d).await?;
+        }
+        if devices.insert(name.clone(), d).is_some() {
+            bail!("device {name} is defined twice");
+        }
+    }
+    let domain = lab.domain().to_owned();
+    for (i, step) in script.steps.iter().enumerate() {
+        do_step(step, &mut devices, &domain)
+            .await
+            .with_context(|| format!("step {}", i + 1))?;
+    }
+    print_timeline(&devices);
+    for d in devices.values_mut() {
+        if let Some(s) = d.session.take() {
+            s.close().await;
+        }
+    }
+    drop(lab);
+    println!("  passed");
+    Ok(())
+}
+
+async fn sign_in(d: &mut Device) -> Result<()> {
+    let (session, mut events) = Session::start(d.config.clone(), d.store.clone())
+        .await
+        .with_context(|| format!("device {} cannot sign in", d.spec.name))?;
+    let log = d.log.clone();
+    tokio::spawn(async move {
+        while let Some(e) = events.recv().await {
+            if let Ok(mut l) = log.lock() {
+                l.push(e);
+            }
+        }
+    });
+    d.session = Some(session);
+    // Wait for the catch-up that every sign-in runs.
+    let started = d.log.lock().map(|l| l.len()).unwrap_or(0);
+    wait_until(Duration::from_secs(10), || {
+        d.log
+            .lock()
+            .map(|l| {
+                l[started.min(l.len())..]
+                    .iter()
+                    .any(|e| matches!(e, Event::CatchUp { done: true, .. }))
+            })
+            .unwrap_or(false)
+    })
+    .await;
+    Ok(())
+}
+
+async fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if ok() {
+            return true;
+        }
+        if start.elapsed() > limit {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn device<'a>(devices: &'a mut BTreeMap<String, Device>, name: &str) -> Result<&'a mut Device> {
+    devices
+        .get_mut(name)
+        .ok_or_else(|| anyhow!("unknown device {name:?}"))
+}
+
+fn session(d: &Device) -> Result<&Session> {
+    d.session
+        .as_ref()
+        .ok_or_else(|| anyhow!("device {} is offline", d.spec.name))
+}
+
+fn account_jid(name: &str, domain: &str) -> Result<BareJid> {
+    Ok(format!("{name}@{domain}").parse()?)
+}
+
+async fn do_step(step: &Step, devices: &mut BTreeMap<String, Device>, domain: &str) -> Result<()> {
+    if let Some(s) = &step.send {
+        let to: Jid = match s.to.split_once('/') {
+            Some((account, resource)) => account_jid(account, domain)?
+                .with_resource_str(resource)?
+                .into(),
+            None => account_jid(&s.to, domain)?.into(),
+        };
+        session(device(devices, &s.from)?)?
+            .send(to, s.text.clone())
+            .await?;
+    }
+    if let Some(r) = &step.read {
+        let peer = account_jid(&r.with, domain)?;
+        session(device(devices, &r.device)?)?.read(peer).await?;
+    }
+    if let Some(name) = &step.foreground {
+        session(device(devices, name)?)?.foreground().await?;
+    }
+    if let Some(name) = &step.background {
+        session(device(devices, name)?)?.background().await?;
+    }
+    if let Some(p) = &step.presence {
+        let show = Show::parse(&p.show).ok_or_else(|| anyhow!("unknown presence {:?}", p.show))?;
+        session(device(devices, &p.device)?)?.presence(show).await?;
+    }
+    if let Some(name) = &step.offline {
+        let d = device(devices, name)?;
+        if let Some(s) = d.session.take() {
+            s.close().await;
+        }
+    }
+    if let Some(name) = &step.online {
+        sign_in(device(devices, name)?).await?;
+    }
+    if let Some(w) = &step.wait {
+        tokio::time::sleep(humantime::parse_duration(w).map_err(|e| anyhow!("wait {w:?}: {e}"))?)
+            .await;
+    }
+    if let Some(e) = &step.expect {
+        check(e, device(devices, &e.device)?, domain).await?;
+    }
+    Ok(())
+}
+
+async fn check(e: &Expect, d: &mut Device, domain: &str) -> Result<()> {
+    let name = d.spec.name.clone();
+    let log = d.log.clone();
+    let events = || log.lock().map(|l| l.clone()).unwrap_or_default();
+    if let Some(body) = &e.message {
+        let find = |events: &[Event]| {
+            events.iter().find_map(|ev| match ev {
+                Event::Message(m) if &m.body == body => Some(m.clone()),
+                _ => None,
+            })
+        };
+        if e.absent {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            if let Some(m) = find(&events()) {
+                bail!(
+                    "device {name}: expected no message {body:?}, but it arrived ({})",
+                    m.via.as_str()
+                );
+            }
+            return Ok(());
+        }
+        if !wait_until(Duration::from_secs(10), || find(&events()).is_some()).await {
+            bail!("device {name}: expected message {body:?}, but it did not arrive");
+        }
+        let m = find(&events()).ok_or_else(|| anyhow!("message vanished"))?;
+        if let Some(via) = &e.via {
+            if m.via.as_str() != via {
+                bail!(
+                    "device {name}: expected {body:?} via {via}, but it came via {}",
+                    m.via.as_str()
+                );
+            }
+        }
+        if let Some(want) = &e.decision {
+            let decision = || {
+                events().iter().find_map(|ev| match ev {
+                    Event::Notification {
+                        message_id,
+                        decision,
+                        ..
+                    } if *message_id == m.id => Some(decision.clone()),
+                    _ => None,
+                })
+            };
+            wait_until(Duration::from_secs(5), || decision().is_some()).await;
+            let got = decision()
+                .ok_or_else(|| anyhow!("device {name}: no notification decision for {body:?}"))?;
+            let got_kind = if got.notifies() { "notify" } else { "silent" };
+            if got_kind != want || e.reason.as_deref().is_some_and(|r| r != got.as_str()) {
+                bail!(
+                    "device {name}: expected {body:?} to be {want}{}, but it was {got_kind} ({})",
+                    e.reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default(),
+                    got.as_str()
+                );
+            }
+        }
+    }
+    if let Some(peer) = &e.read {
+        let peer = account_jid(peer, domain)?;
+        let want = e.source.clone();
+        let found = |events: &[Event]| {
+            events.iter().any(|ev| {
+                matches!(ev, Event::Read { conversation, source, .. }
+                    if *conversation == peer && want.as_deref().is_none_or(|w| w == source.as_str()))
+            })
+        };
+        if !wait_until(Duration::from_secs(10), || found(&events())).await {
+            let seen: Vec<_> = events()
+                .iter()
+                .filter_map(|ev| match ev {
+                    Event::Read {
+                        conversation,
+                        source,
+                        ..
+                    } if *conversation == peer => Some(source.as_str()),
+                    _ => None,
+                })
+                .collect();
+            bail!(
+                "device {name}: expected the conversation with {peer} to be read{}, but {}",
+                want.as_deref()
+                    .map(|w| format!(" by {w}"))
+                    .unwrap_or_default(),
+                if seen.is_empty() {
+                    "it is not".to_owned()
+                } else {
+                    format!("it was read only by {}", seen.join(", "))
+                }
+            );
+        }
+    }
+    if let Some(peer) = &e.withdrawn {
+        let peer = account_jid(peer, domain)?;
+        let ok = wait_until(Duration::from_secs(10), || {
+            events()
+                .iter()
+                .any(|ev| matches!(ev, Event::Withdrawn { conversation } if *conversation == peer))
+        })
+        .await;
+        if !ok {
+            bail!("device {name}: expected the notification for {peer} to be withdrawn, but it was not");
+        }
+    }
+    if let Some(counter) = &e.counter {
+        let value = || async {
+            let c = session(d)?.counters().await?;
+            let json = serde_json::to_value(&c)?;
+            json.get(counter)
+                .and_then(|v| v.as_u64())
+                .ok_or_else(|| anyhow!("unknown counter {counter:?}"))
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = value().await?;
+            let ok = e.equals.is_none_or(|w| got == w) && e.at_least.is_none_or(|w| got >= w);
+            if ok {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "device {name}: expected counter {counter} {}, but it is {got}",
+                    match (e.equals, e.at_least) {
+                        (Some(w), _) => format!("= {w}"),
+                        (_, Some(w)) => format!(">= {w}"),
+                        _ => String::new(),
+                    }
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Ok(())
+}
+
+fn print_timeline(devices: &BTreeMap<String, Device>) {
+    for (name, d) in devices {
+        println!(
+            "  {name} ({}/{}):",
+            d.spec.account, d.config.connect.resource
+        );
+        let events = d.log.lock().map(|l| l.clone()).unwrap_or_default();
+        let mut bodies = BTreeMap::new();
+        for e in &events {
+            let line = match e {
+                Event::Message(m) => {
+                    bodies.insert(m.id, m.body.clone());
+                    format!(
+                        "{} {:?} ({})",
+                        if m.direction == tandem_core::model::Direction::In {
+                            "←"
+                        } else {
+                            "→"
+                        },
+                        m.body,
+                        m.via.as_str()
+                    )
+                }
+                Event::Notification {
+                    message_id,
+                    decision,
+                    ..
+                } => {
+                    let body = bodies.get(message_id).cloned().unwrap_or_default();
+                    format!(
+                        "  {} {body:?}: {}",
+                        if decision.notifies() { "🔔" } else { "·" },
+                        decision.as_str()
+                    )
+                }
+                Event::Read {
+                    conversation,
+                    source,
+                    ..
+                } => format!("  read {conversation} ({})", source.as_str()),
+                Event::Withdrawn { conversation } => format!("  withdrawn {conversation}"),
+                Event::Quiet { state, .. } => format!("quiet: {state:?}"),
+                _ => continue,
+            };
+            println!("    {line}");
+        }
+    }
+}

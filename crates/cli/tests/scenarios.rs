@@ -1,0 +1,87 @@
+//! Every scenario in the repository runs against a real Prosody, and a failing expectation
+//! fails the run with a message naming the device, what was expected and what happened.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tandem");
+
+fn scenarios() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_scenario_in_the_repository_passes() {
+    let files = scenarios();
+    assert!(files.len() >= 7, "{files:?}");
+    // One process per file, all at once (each starts its own Prosody).
+    let children: Vec<_> = files
+        .iter()
+        .map(|f| {
+            let child = Command::new(BIN)
+                .args(["scenario", "run"])
+                .arg(f)
+                .env_remove("RUST_LOG")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn();
+            (f.clone(), child)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (file, out) in children {
+        let out = out.and_then(|c| c.wait_with_output()).expect("run tandem");
+        if !out.status.success() {
+            failures.push(format!(
+                "{}:\n{}{}",
+                file.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_failing_expectation_names_the_device_and_what_happened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("wrong.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "wrong on purpose"
+accounts = ["alice", "bob"]
+[[devices]]
+name = "laptop"
+account = "alice"
+[[devices]]
+name = "bob"
+account = "bob"
+[[steps]]
+send = { from = "bob", to = "alice", text = "hello" }
+[[steps]]
+expect = { device = "laptop", message = "hello", via = "archive" }
+"#,
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["scenario", "run"])
+        .arg(&file)
+        .output()
+        .expect("run tandem");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("device laptop: expected \"hello\" via archive, but it came via live"),
+        "{stdout}"
+    );
+}
