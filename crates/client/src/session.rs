@@ -298,6 +298,7 @@ enum Pending {
     Roster,
     ArchivePage,
     DiscoInfo(FullJid),
+    MdsPublish,
 }
 
 struct Actor<S> {
@@ -705,6 +706,7 @@ impl<S: Store + 'static> Actor<S> {
         );
         // Tell the contact (and, through carbons, our other devices) with a displayed marker
         // for the newest incoming message.
+        let peer_for_mds = peer.clone();
         let marker_id = history
             .iter()
             .rev()
@@ -716,7 +718,7 @@ impl<S: Store + 'static> Actor<S> {
                     .or_else(|| m.keys.stanza_id.clone())
             });
         if let Some(id) = marker_id {
-            let mut marker = Message::chat(Some(Jid::from(peer)));
+            let mut marker = Message::chat(Some(Jid::from(peer.clone())));
             marker.id = Some(tokio_xmpp::parsers::message::Id(new_id()));
             marker.payloads.push(
                 tokio_xmpp::parsers::displayed_markers::Displayed {
@@ -725,6 +727,82 @@ impl<S: Store + 'static> Actor<S> {
                 .into(),
             );
             self.send_stanza(marker).await;
+        }
+        self.publish_mds(&peer_for_mds, &history).await;
+    }
+
+    /// Publishes this conversation's read position to our account's PEP (XEP-0490 Message
+    /// Displayed Synchronization), so our other devices learn it even without carbons.
+    async fn publish_mds(&mut self, peer: &BareJid, history: &[StoredMessage]) {
+        let Some(stanza_id) = history.iter().rev().find_map(|m| m.keys.stanza_id.clone()) else {
+            return;
+        };
+        let xml = format!(
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+               <publish node='{MDS_NODE}'><item id='{peer}'>\
+                 <displayed xmlns='{MDS_NODE}'><stanza-id xmlns='urn:xmpp:sid:0' by='{by}' id='{id}'/></displayed>\
+               </item></publish>\
+               <publish-options><x xmlns='jabber:x:data' type='submit'>\
+                 <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>\
+                 <field var='pubsub#persist_items'><value>true</value></field>\
+                 <field var='pubsub#max_items'><value>max</value></field>\
+                 <field var='pubsub#send_last_published_item'><value>never</value></field>\
+                 <field var='pubsub#access_model'><value>whitelist</value></field>\
+               </x></publish-options>\
+             </pubsub>",
+            peer = xml_escape(&peer.to_string()),
+            by = xml_escape(&self.account.to_string()),
+            id = xml_escape(&stanza_id),
+        );
+        match xml.parse::<Element>() {
+            Ok(payload) => {
+                let iq = Iq::Set {
+                    from: None,
+                    to: None,
+                    id: new_id(),
+                    payload,
+                };
+                self.send_iq(iq, Pending::MdsPublish).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot build the MDS item"),
+        }
+    }
+
+    /// An MDS item from our own PEP (XEP-0490): another device of ours read a conversation.
+    async fn on_mds(&mut self, outer: &Message, event: &Element) {
+        let Some(items) = event
+            .children()
+            .find(|c| c.is("items", ns::PUBSUB_EVENT) && c.attr("node") == Some(MDS_NODE))
+        else {
+            return;
+        };
+        let from = outer
+            .from
+            .clone()
+            .unwrap_or_else(|| Jid::from(self.account.clone()));
+        for item in items.children().filter(|c| c.is("item", ns::PUBSUB_EVENT)) {
+            let Some(peer) = item.attr("id").and_then(|id| BareJid::new(id).ok()) else {
+                continue;
+            };
+            let Some(id) = item
+                .get_child("displayed", MDS_NODE)
+                .and_then(|d| d.get_child("stanza-id", ns::SID))
+                .filter(|s| s.attr("by") == Some(self.account.to_string().as_str()))
+                .and_then(|s| s.attr("id"))
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            let history = match self.store.history(&self.account, &peer).await {
+                Ok(h) => h,
+                Err(e) => return self.error(format!("cannot read the conversation: {e}")),
+            };
+            let target = history
+                .iter()
+                .rev()
+                .find(|m| m.keys.stanza_id.as_deref() == Some(id.as_str()))
+                .map(ReadPosition::from);
+            self.move_read(&peer, target, ReadSource::Mds, &from);
         }
     }
 
@@ -768,6 +846,7 @@ impl<S: Store + 'static> Actor<S> {
                 ns::DISPLAYED_MARKERS,
                 ns::SID,
                 ns::PING,
+                MDS_NODE_NOTIFY,
             ]
             .into_iter()
             .map(str::to_owned)
@@ -811,8 +890,19 @@ impl<S: Store + 'static> Actor<S> {
     // ---- messages ---------------------------------------------------------------------
 
     async fn on_message(&mut self, m: Message) {
-        // Archive results (XEP-0313), carbons (XEP-0280), or a live message.
+        // Archive results (XEP-0313), carbons (XEP-0280), our PEP events, or a live message.
         for el in &m.payloads {
+            if el.is("event", ns::PUBSUB_EVENT) {
+                let own = m
+                    .from
+                    .as_ref()
+                    .is_none_or(|f| f.try_as_full().is_err() && f.to_bare() == self.account);
+                if own {
+                    let el = el.clone();
+                    return self.on_mds(&m, &el).await;
+                }
+                return;
+            }
             if el.is("result", ns::MAM) {
                 return self.on_archive_result(&m, el.clone());
             }
@@ -1226,7 +1316,7 @@ impl<S: Store + 'static> Actor<S> {
     async fn on_result(&mut self, purpose: Pending, from: Option<Jid>, payload: Option<Element>) {
         match purpose {
             Pending::Carbons => self.mark_ready(),
-            Pending::Roster => {}
+            Pending::Roster | Pending::MdsPublish => {}
             Pending::ArchivePage => {
                 let fin = payload.and_then(|p| mam::Fin::try_from(p).ok());
                 match fin {
@@ -1300,6 +1390,12 @@ impl<S: Store + 'static> Actor<S> {
                 }
             }
             Pending::DiscoInfo(_) => {}
+            Pending::MdsPublish => {
+                self.error(format!(
+                    "could not publish the read position (XEP-0490): {:?}",
+                    error.defined_condition
+                ));
+            }
         }
     }
 
@@ -1387,6 +1483,17 @@ impl<S: Store + 'static> Actor<S> {
 fn server_second(t: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::SubsecRound;
     t.trunc_subsecs(0)
+}
+
+const MDS_NODE: &str = "urn:xmpp:mds:displayed:0";
+const MDS_NODE_NOTIFY: &str = "urn:xmpp:mds:displayed:0+notify";
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\'', "&apos;")
+        .replace('"', "&quot;")
 }
 
 const CSI_INACTIVE: &str = "<inactive xmlns='urn:xmpp:csi:0'/>";
