@@ -222,17 +222,33 @@ async fn in_quiet_mode_the_server_holds_presence_until_the_device_is_active() ->
 async fn read_state_reaches_a_device_without_carbons_through_mds() -> Result<()> {
     let w = World::new()?;
     // Carbons off: the laptop never sees the phone's displayed markers, only our PEP.
-    let mut laptop = w.device("alice", "laptop", DeviceType::Desktop, false).await?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, false)
+        .await?;
     let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
     let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
-    bob.session.send(w.jid("alice"), "sync my read state".into()).await?;
+    bob.session
+        .send(w.jid("alice"), "sync my read state".into())
+        .await?;
     laptop.expect_message("sync my read state").await?;
     phone.expect_message("sync my read state").await?;
     // Give the server time to learn the laptop's +notify from its capabilities.
     tokio::time::sleep(Duration::from_millis(500)).await;
     phone.session.read(w.jid("bob")).await?;
-    let read = until(&mut laptop, "the MDS item", |e| matches!(e, Event::Read { .. })).await?;
-    assert!(matches!(read, Event::Read { source: ReadSource::Mds, .. }), "{read:?}");
+    let read = until(&mut laptop, "the MDS item", |e| {
+        matches!(e, Event::Read { .. })
+    })
+    .await?;
+    assert!(
+        matches!(
+            read,
+            Event::Read {
+                source: ReadSource::Mds,
+                ..
+            }
+        ),
+        "{read:?}"
+    );
     for d in [laptop, phone, bob] {
         d.close().await;
     }

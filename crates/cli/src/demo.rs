@@ -1,25 +1,29 @@
-//! `tandem demo`: a local Prosody, alice on a laptop and a phone, and bob, exchanging
-//! messages; printed as a timeline of which device got which copy and how.
+//! `tandem demo`: the spec's "Multiple Device Messaging Flow Use Case", played on a local
+//! Prosody: alice on a laptop and a phone, bob and colin. Printed as a timeline of which
+//! device got which copy, where it notified and why.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
-use jid::BareJid;
+use jid::{BareJid, Jid};
 use tandem_client::connect::ConnectConfig;
-use tandem_client::{Events, Session, SessionConfig};
+use tandem_client::{Session, SessionConfig};
 use tandem_core::event::{Event, MessageView};
-use tandem_core::model::{DeviceType, Via};
+use tandem_core::model::{DeviceType, Direction, Via};
+use tandem_core::notify::Decision;
 use tandem_lab::Lab;
 use tandem_store::SqliteStore;
+
+type Log = Arc<Mutex<Vec<Event>>>;
 
 struct Device {
     name: &'static str,
     session: Option<Session>,
-    events: Option<Events>,
     store: Arc<SqliteStore>,
     config: SessionConfig,
+    log: Log,
 }
 
 struct Style {
@@ -37,14 +41,17 @@ impl Style {
     fn step(&self, text: &str) {
         println!("\n{}", self.paint("1", text));
     }
+    fn note(&self, text: &str) {
+        println!("   {}", self.paint("2", text));
+    }
 }
 
 fn how(via: Via) -> &'static str {
     match via {
         Via::Local => "sent from here",
         Via::Live => "delivered directly",
-        Via::CarbonReceived => "carbon copy of a received message (XEP-0280)",
-        Via::CarbonSent => "carbon copy of a message sent elsewhere (XEP-0280)",
+        Via::CarbonReceived => "carbon copy (XEP-0280)",
+        Via::CarbonSent => "carbon copy of a sent message (XEP-0280)",
         Via::Archive => "caught up from the archive (XEP-0313)",
     }
 }
@@ -55,10 +62,7 @@ pub async fn run() -> Result<()> {
     };
     println!(
         "{}",
-        style.paint(
-            "1;36",
-            "Tandem demo: one account on two devices, and a contact"
-        )
+        style.paint("1;36", "Tandem demo: the Multiple Device Messaging flow")
     );
     let lab = tokio::task::spawn_blocking(Lab::start)
         .await
@@ -70,43 +74,30 @@ pub async fn run() -> Result<()> {
         lab.c2s_addr(),
         lab.pid()
     );
-    let alice = lab.register("alice", "alice-demo-pw")?;
-    let bob = lab.register("bob", "bob-demo-pw")?;
-    let alice_jid: BareJid = alice.parse()?;
-    let bob_jid: BareJid = bob.parse()?;
-    let tmp = tempfile_dir()?;
+    let mut jids = Vec::new();
+    for user in ["alice", "bob", "colin"] {
+        jids.push(
+            lab.register(user, &format!("{user}-demo-pw"))?
+                .parse::<BareJid>()?,
+        );
+    }
+    let (alice, bob, colin) = (jids[0].clone(), jids[1].clone(), jids[2].clone());
+    let tmp = tempfile::tempdir()?;
 
     let mut devices = Vec::new();
-    for (name, jid, pw, resource, device) in [
-        (
-            "alice/laptop",
-            &alice_jid,
-            "alice-demo-pw",
-            "laptop",
-            DeviceType::Desktop,
-        ),
-        (
-            "alice/phone",
-            &alice_jid,
-            "alice-demo-pw",
-            "phone",
-            DeviceType::Phone,
-        ),
-        (
-            "bob",
-            &bob_jid,
-            "bob-demo-pw",
-            "desktop",
-            DeviceType::Desktop,
-        ),
+    for (name, user, resource, device) in [
+        ("alice/laptop", "alice", "laptop", DeviceType::Desktop),
+        ("alice/phone", "alice", "phone", DeviceType::Phone),
+        ("bob", "bob", "desktop", DeviceType::Desktop),
+        ("colin", "colin", "desktop", DeviceType::Desktop),
     ] {
-        let db = tmp.join(format!("{}.db", name.replace('/', "-")));
-        let store = Arc::new(SqliteStore::open(&db).await?);
+        let store =
+            Arc::new(SqliteStore::open(&tmp.path().join(format!("{user}-{resource}.db"))).await?);
         let config = SessionConfig {
             connect: ConnectConfig {
-                jid: jid.clone(),
+                jid: format!("{user}@{}", lab.domain()).parse()?,
                 resource: resource.into(),
-                password: pw.into(),
+                password: format!("{user}-demo-pw"),
                 server: Some(lab.c2s_addr().to_string()),
                 ca_file: Some(lab.ca_file().to_owned()),
                 timeout: Duration::from_secs(8),
@@ -116,121 +107,172 @@ pub async fn run() -> Result<()> {
             ack_timeout: Duration::from_secs(10),
             active_window: tandem_core::activity::DEFAULT_WINDOW,
         };
-        devices.push(Device {
+        let mut d = Device {
             name,
             session: None,
-            events: None,
             store,
             config,
-        });
+            log: Log::default(),
+        };
+        online(&mut d).await?;
+        devices.push(d);
     }
-    for d in devices.iter_mut() {
-        online(d).await?;
+    let (laptop, phone, bobd, colind) = (0, 1, 2, 3);
+
+    style.step("1. Alice has Tandem open on her laptop; her phone is in her pocket.");
+    session(&devices[phone])?.background().await?;
+    session(&devices[laptop])?
+        .presence(tandem_core::model::Show::Available)
+        .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    style.note(
+        "the phone is in the background (quiet mode, XEP-0352); the laptop is the active device",
+    );
+
+    style.step("2. Bob writes: the laptop notifies, the phone gets the message silently.");
+    say(
+        &devices,
+        bobd,
+        &alice.clone().into(),
+        "Hi Alice! Got a minute?",
+        &style,
+    )
+    .await?;
+    show(
+        &devices,
+        &[laptop, phone],
+        "Hi Alice! Got a minute?",
+        &style,
+    )
+    .await;
+
+    style
+        .step("3. Alice chats with Bob on her laptop: on the phone, messages arrive already read.");
+    session(&devices[laptop])?.read(bob.clone()).await?;
+    say(
+        &devices,
+        laptop,
+        &bob.clone().into(),
+        "Sure, what's up?",
+        &style,
+    )
+    .await?;
+    show(&devices, &[phone, bobd], "Sure, what's up?", &style).await;
+    say(
+        &devices,
+        bobd,
+        &alice.clone().into(),
+        "Can you review my slides?",
+        &style,
+    )
+    .await?;
+    show(
+        &devices,
+        &[laptop, phone],
+        "Can you review my slides?",
+        &style,
+    )
+    .await;
+
+    style.step("4. Colin sends three messages: the same as in step 2.");
+    for text in ["Lunch?", "Thai place?", "12:30?"] {
+        say(&devices, colind, &alice.clone().into(), text, &style).await?;
     }
-    style.step("1. Everyone is online; multi-device messaging (carbons) is on for both of alice's devices.");
-    for d in &devices {
+    show(&devices, &[laptop, phone], "12:30?", &style).await;
+
+    style.step(
+        "5. Alice closes the lid; on the bus Bob writes again: no device is active, both notify.",
+    );
+    session(&devices[laptop])?.background().await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    say(
+        &devices,
+        bobd,
+        &alice.clone().into(),
+        "Also: bring the printouts?",
+        &style,
+    )
+    .await?;
+    show(
+        &devices,
+        &[laptop, phone],
+        "Also: bring the printouts?",
+        &style,
+    )
+    .await;
+
+    style.step("6-7. She opens her phone and reads: the laptop marks them read and withdraws its notifications.");
+    session(&devices[phone])?.foreground().await?;
+    session(&devices[phone])?.read(bob.clone()).await?;
+    session(&devices[phone])?.read(colin.clone()).await?;
+    for peer in [&bob, &colin] {
+        let read = wait(&devices[laptop], |e| match e {
+            Event::Read {
+                conversation,
+                source,
+                ..
+            } if conversation == peer && *source != tandem_core::readstate::ReadSource::Local => {
+                Some(source.as_str())
+            }
+            _ => None,
+        })
+        .await;
+        let withdrawn = wait(&devices[laptop], |e| match e {
+            Event::Withdrawn { conversation } if conversation == peer => Some(()),
+            _ => None,
+        })
+        .await;
         println!(
-            "   {} online as {}",
-            d.name,
-            d.session
-                .as_ref()
-                .map(|s| s.jid().to_string())
-                .unwrap_or_default()
+            "     {} alice/laptop  {peer}: read (via {}){}",
+            style.paint("32", "✓"),
+            read.unwrap_or("?"),
+            if withdrawn.is_some() {
+                ", notification withdrawn"
+            } else {
+                ""
+            }
         );
     }
 
-    let (laptop, phone, bobd) = (0, 1, 2);
-    style.step("2. bob writes to alice's account (bare JID): every signed-in device gets it.");
-    say(&devices[bobd], &alice_jid, "Hi Alice! Lunch today?", &style).await?;
-    show(
-        &mut devices,
-        &[laptop, phone],
-        "Hi Alice! Lunch today?",
-        &style,
-    )
-    .await;
-
-    style.step("3. alice answers from her laptop: her phone shows the reply too.");
-    say(
-        &devices[laptop],
-        &bob_jid,
-        "Sure, 12:30 at the usual place?",
-        &style,
-    )
-    .await?;
-    show(
-        &mut devices,
-        &[phone, bobd],
-        "Sure, 12:30 at the usual place?",
-        &style,
-    )
-    .await;
-
-    style.step("4. bob answers the laptop directly (full JID): the phone still gets a copy.");
-    let to_laptop: jid::Jid = alice_jid.with_resource_str("laptop")?.into();
-    say(
-        &devices[bobd],
-        &to_laptop,
-        "Perfect, see you there.",
-        &style,
-    )
-    .await?;
-    show(
-        &mut devices,
-        &[laptop, phone],
-        "Perfect, see you there.",
-        &style,
-    )
-    .await;
-
-    style.step(
-        "5. alice's phone goes offline; bob writes twice; the phone catches up when it is back.",
-    );
+    style.step("8. The phone is switched off; Bob writes twice; it catches up when back, without a burst of notifications.");
     if let Some(s) = devices[phone].session.take() {
         s.close().await;
-        devices[phone].events = None;
-        println!("   alice/phone signed out");
     }
     say(
-        &devices[bobd],
-        &alice_jid,
+        &devices,
+        bobd,
+        &alice.clone().into(),
         "I'll be 5 minutes late.",
         &style,
     )
     .await?;
-    say(&devices[bobd], &alice_jid, "Order me a coffee?", &style).await?;
-    show(&mut devices, &[laptop], "Order me a coffee?", &style).await;
+    say(
+        &devices,
+        bobd,
+        &alice.clone().into(),
+        "Order me a coffee?",
+        &style,
+    )
+    .await?;
     online(&mut devices[phone]).await?;
-    println!("   alice/phone signed in again");
-    for body in ["I'll be 5 minutes late.", "Order me a coffee?"] {
-        match wait_for(&mut devices[phone], body).await {
-            Some(m) => println!(
-                "     {} alice/phone   \"{body}\" {}",
-                style.paint("32", "✓"),
-                how(m.via)
-            ),
-            None => println!(
-                "     {} alice/phone   \"{body}\" did not arrive",
-                style.paint("31", "✗")
-            ),
-        }
-    }
+    style.note("alice/phone signed in again");
+    show(&devices, &[phone], "I'll be 5 minutes late.", &style).await;
+    show(&devices, &[phone], "Order me a coffee?", &style).await;
 
-    style.step(
-        "6. The conversation as stored on each of alice's devices: the same, each message once.",
-    );
+    style.step("The conversation with Bob as stored on each of Alice's devices: the same, each message once.");
     for idx in [laptop, phone] {
         let d = &devices[idx];
-        let history = tandem_core::store::Store::history(&*d.store, &alice_jid, &bob_jid).await?;
+        let history = tandem_core::store::Store::history(&*d.store, &alice, &bob).await?;
         println!(
             "   {} ({} messages):",
             style.paint("33", d.name),
             history.len()
         );
         for m in history {
-            let arrow = match m.direction {
-                tandem_core::model::Direction::In => "←",
-                tandem_core::model::Direction::Out => "→",
+            let arrow = if m.direction == Direction::In {
+                "←"
+            } else {
+                "→"
             };
             println!("     {arrow} {}", m.body);
         }
@@ -241,7 +283,6 @@ pub async fn run() -> Result<()> {
         }
     }
     drop(lab);
-    let _ = std::fs::remove_dir_all(&tmp);
     println!(
         "\n{}",
         style.paint("1;32", "Demo finished; the local Prosody is stopped.")
@@ -249,68 +290,103 @@ pub async fn run() -> Result<()> {
     Ok(())
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("tandem-demo-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+fn session(d: &Device) -> Result<&Session> {
+    d.session
+        .as_ref()
+        .ok_or_else(|| anyhow!("{} is offline", d.name))
 }
 
 async fn online(d: &mut Device) -> Result<()> {
-    let (session, events) = Session::start(d.config.clone(), d.store.clone())
+    let (session, mut events) = Session::start(d.config.clone(), d.store.clone())
         .await
         .with_context(|| format!("{} cannot sign in", d.name))?;
+    let log = d.log.clone();
+    tokio::spawn(async move {
+        while let Some(e) = events.recv().await {
+            if let Ok(mut l) = log.lock() {
+                l.push(e);
+            }
+        }
+    });
     d.session = Some(session);
-    d.events = Some(events);
     Ok(())
 }
 
-async fn say(
-    from: &Device,
-    to: &(impl Into<jid::Jid> + Clone + std::fmt::Display),
-    text: &str,
-    style: &Style,
-) -> Result<()> {
-    let session = from
-        .session
-        .as_ref()
-        .ok_or_else(|| anyhow!("{} is offline", from.name))?;
-    session.send(to.clone(), text.to_owned()).await?;
+async fn say(devices: &[Device], from: usize, to: &Jid, text: &str, style: &Style) -> Result<()> {
+    let d = &devices[from];
+    session(d)?.send(to.clone(), text.to_owned()).await?;
     println!(
         "   {} → {to}: {}",
-        style.paint("33", from.name),
+        style.paint("33", d.name),
         style.paint("1", &format!("\"{text}\""))
     );
     Ok(())
 }
 
-async fn show(devices: &mut [Device], which: &[usize], body: &str, style: &Style) {
-    for &i in which {
-        let d = &mut devices[i];
-        let name = d.name;
-        match wait_for(d, body).await {
-            Some(m) => println!(
-                "     {} {:<13} {}",
-                style.paint("32", "✓"),
-                name,
-                how(m.via)
-            ),
-            None => println!(
-                "     {} {:<13} did not get it",
-                style.paint("31", "✗"),
-                name
-            ),
+/// Waits (up to 5 s) for an event the function picks out of the device's log.
+async fn wait<T>(d: &Device, pick: impl Fn(&Event) -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(found) = d.log.lock().ok().and_then(|l| l.iter().find_map(&pick)) {
+            return Some(found);
         }
+        if start.elapsed() > Duration::from_secs(5) {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
-async fn wait_for(d: &mut Device, body: &str) -> Option<MessageView> {
-    let events = d.events.as_mut()?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some(Event::Message(m))) if m.body == body => return Some(m),
-            Ok(Some(_)) => continue,
-            Ok(None) | Err(_) => return None,
-        }
+async fn show(devices: &[Device], which: &[usize], body: &str, style: &Style) {
+    for &i in which {
+        let d = &devices[i];
+        let message: Option<MessageView> = wait(d, |e| match e {
+            Event::Message(m) if m.body == body => Some(m.clone()),
+            _ => None,
+        })
+        .await;
+        let Some(m) = message else {
+            println!(
+                "     {} {:<13} did not get \"{body}\"",
+                style.paint("31", "✗"),
+                d.name
+            );
+            continue;
+        };
+        let decision = if m.direction == Direction::In && d.name.starts_with("alice") {
+            wait(d, |e| match e {
+                Event::Notification {
+                    message_id,
+                    decision,
+                    ..
+                } if *message_id == m.id => Some(decision.clone()),
+                _ => None,
+            })
+            .await
+        } else {
+            None
+        };
+        let decision = match decision {
+            Some(Decision::Notify) => format!("  {}", style.paint("1;35", "◆ notified")),
+            Some(Decision::Silent(reason)) => format!("  · silent: {}", reason_text(&reason)),
+            None => String::new(),
+        };
+        println!(
+            "     {} {:<13} \"{body}\" {}{decision}",
+            style.paint("32", "✓"),
+            d.name,
+            how(m.via)
+        );
+    }
+}
+
+fn reason_text(reason: &tandem_core::notify::SilentReason) -> String {
+    use tandem_core::notify::SilentReason as R;
+    match reason {
+        R::ActiveElsewhere { device } => format!("active on {device}"),
+        R::OwnMessage => "our own message".into(),
+        R::CatchUp => "caught up, not new".into(),
+        R::AlreadyRead => "already read".into(),
+        other => other.as_str().to_owned(),
     }
 }

@@ -534,7 +534,7 @@ fn print_timeline(devices: &BTreeMap<String, Device>) {
                     let body = bodies.get(message_id).cloned().unwrap_or_default();
                     format!(
                         "  {} {body:?}: {}",
-                        if decision.notifies() { "🔔" } else { "·" },
+                        if decision.notifies() { "◆" } else { "·" },
                         decision.as_str()
                     )
                 }

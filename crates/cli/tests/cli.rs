@@ -417,3 +417,24 @@ async fn a_broken_database_is_a_clear_error_and_not_overwritten() -> Result<()> 
     );
     Ok(())
 }
+
+#[test]
+fn the_demo_plays_the_flow_use_case() {
+    let out = std::process::Command::new(BIN)
+        .arg("demo")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run the demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.contains('✗'), "a device missed a message:\n{stdout}");
+    for needle in [
+        "◆ notified",
+        "silent: active on laptop",
+        "notification withdrawn",
+        "caught up from the archive",
+        "alice/phone (6 messages)",
+    ] {
+        assert!(stdout.contains(needle), "{needle:?} missing:\n{stdout}");
+    }
+}
