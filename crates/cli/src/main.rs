@@ -90,6 +90,13 @@ enum Command {
     },
     /// Start a local Prosody and play a multi-device conversation as a timeline.
     Demo,
+    /// Run a local lab Prosody for scripts: registers the accounts, prints one line
+    /// `server=HOST:PORT ca=PEM domain=DOMAIN` and serves until stdin closes.
+    Lab {
+        /// Accounts to register, as USER:PASSWORD.
+        #[arg(value_name = "USER:PASSWORD")]
+        accounts: Vec<String>,
+    },
     /// Scripted multi-device scenarios against a lab Prosody.
     Scenario {
         #[command(subcommand)]
@@ -191,6 +198,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Demo => return demo::run().await,
+        Command::Lab { accounts } => return lab(accounts.clone()).await,
         Command::Scenario {
             command: ScenarioCommand::Run { files },
         } => return scenario::run(files).await,
@@ -211,8 +219,34 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Devices { json } => devices(&profile, json).await,
         Command::Listen { json } => listen(&profile, json, window).await,
         Command::Counters { json } => counters(&profile, json),
-        Command::Demo | Command::Scenario { .. } => unreachable_demo(),
+        Command::Demo | Command::Scenario { .. } | Command::Lab { .. } => unreachable_demo(),
     }
+}
+
+async fn lab(accounts: Vec<String>) -> Result<()> {
+    let lab = tokio::task::spawn_blocking(tandem_lab::Lab::start)
+        .await
+        .map_err(|e| anyhow!("{e}"))??;
+    for account in &accounts {
+        let (user, password) = account
+            .split_once(':')
+            .ok_or_else(|| anyhow!("account {account:?}: expected USER:PASSWORD"))?;
+        lab.register(user, password)?;
+    }
+    println!(
+        "server={} ca={} domain={}",
+        lab.c2s_addr(),
+        lab.ca_file().display(),
+        lab.domain()
+    );
+    // Serve until stdin closes (or we are told to stop); the lab stops when dropped.
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    tokio::select! {
+        _ = async { while let Ok(Some(_)) = lines.next_line().await {} } => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    drop(lab);
+    Ok(())
 }
 
 const COUNTERS_FILE: &str = "counters.json";

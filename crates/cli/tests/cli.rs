@@ -426,8 +426,15 @@ fn the_demo_plays_the_flow_use_case() {
         .output()
         .expect("run the demo");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!stdout.contains('✗'), "a device missed a message:\n{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stdout.contains('✗'),
+        "a device missed a message:\n{stdout}"
+    );
     for needle in [
         "◆ notified",
         "silent: active on laptop",
@@ -437,4 +444,22 @@ fn the_demo_plays_the_flow_use_case() {
     ] {
         assert!(stdout.contains(needle), "{needle:?} missing:\n{stdout}");
     }
+}
+
+#[test]
+fn a_shell_script_drives_several_devices_through_listen() {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/two-devices.sh");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(BIN)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run the script");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("PASS"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
