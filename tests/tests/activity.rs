@@ -133,6 +133,19 @@ async fn reading_on_one_device_marks_read_and_withdraws_on_the_other() -> Result
     })
     .await?;
 
+    // The read state is stored on both devices (so `history` shows it and it survives restarts).
+    use tandem_core::store::Store;
+    for dev in [&laptop, &phone] {
+        let history = dev.store.history(&w.jid("alice"), &w.jid("bob")).await?;
+        assert!(history.iter().all(|m| m.read), "{}: {history:?}", dev.name);
+        assert_eq!(
+            dev.store.read_positions(&w.jid("alice")).await?.len(),
+            1,
+            "{}",
+            dev.name
+        );
+    }
+
     // A reply sent from the laptop also counts as reading, on the phone.
     bob.session.send(w.jid("alice"), "another".into()).await?;
     phone.expect_message("another").await?;

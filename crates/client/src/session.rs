@@ -465,6 +465,14 @@ impl<S: Store + 'static> Actor<S> {
             self.error(format!("cannot update devices: {e}"));
         }
         self.devices.clear();
+        match self.store.read_positions(&self.account).await {
+            Ok(positions) => {
+                for (peer, id, at) in positions {
+                    self.read.insert(peer, ReadPosition::new(id, at));
+                }
+            }
+            Err(e) => self.error(format!("cannot load read positions: {e}")),
+        }
         // Multi-device messaging: enable (or explicitly disable) carbons.
         if self.cfg.carbons {
             self.send_iq(Iq::from_set(new_id(), carbons::Enable), Pending::Carbons)
@@ -617,7 +625,7 @@ impl<S: Store + 'static> Actor<S> {
 
     /// Decides about notifying for a newly stored message, and applies what it says about
     /// read state (a reply from another device of ours reads the conversation up to it).
-    fn after_new(&mut self, m: &StoredMessage) {
+    async fn after_new(&mut self, m: &StoredMessage) {
         let now = Utc::now();
         let position = ReadPosition::from(m);
         if m.via == Via::CarbonSent {
@@ -625,7 +633,8 @@ impl<S: Store + 'static> Actor<S> {
                 self.activity
                     .observe(resource.as_str(), Signal::SentMessage, now);
             }
-            self.move_read(&m.conversation, Some(position), ReadSource::Reply, &m.from);
+            self.move_read(&m.conversation, Some(position), ReadSource::Reply, &m.from)
+                .await;
         }
         let input = NotifyInput::from(m);
         let decision = decide(&input, &self.activity, self.read.get(&m.conversation), now);
@@ -649,7 +658,7 @@ impl<S: Store + 'static> Actor<S> {
 
     /// Moves a conversation's read position forward when the rules allow it, and withdraws
     /// a notification the new position covers.
-    fn move_read(
+    async fn move_read(
         &mut self,
         peer: &BareJid,
         candidate: Option<ReadPosition>,
@@ -664,6 +673,14 @@ impl<S: Store + 'static> Actor<S> {
             &self.account,
         ) {
             Ok(position) => {
+                // Stored first: an event always describes what is already in the store.
+                if let Err(e) = self
+                    .store
+                    .mark_read(&self.account, peer, position.message)
+                    .await
+                {
+                    self.error(format!("cannot store the read position: {e}"));
+                }
                 self.emit(Event::Read {
                     conversation: peer.clone(),
                     up_to: position.message,
@@ -703,7 +720,8 @@ impl<S: Store + 'static> Actor<S> {
             Some(ReadPosition::from(last)),
             ReadSource::Local,
             &me,
-        );
+        )
+        .await;
         // Tell the contact (and, through carbons, our other devices) with a displayed marker
         // for the newest incoming message.
         let peer_for_mds = peer.clone();
@@ -802,7 +820,7 @@ impl<S: Store + 'static> Actor<S> {
                 .rev()
                 .find(|m| m.keys.stanza_id.as_deref() == Some(id.as_str()))
                 .map(ReadPosition::from);
-            self.move_read(&peer, target, ReadSource::Mds, &from);
+            self.move_read(&peer, target, ReadSource::Mds, &from).await;
         }
     }
 
@@ -827,7 +845,8 @@ impl<S: Store + 'static> Actor<S> {
                     || m.keys.stanza_id.as_deref() == Some(id.as_str())
             })
             .map(ReadPosition::from);
-        self.move_read(&peer, target, ReadSource::Marker, &from);
+        self.move_read(&peer, target, ReadSource::Marker, &from)
+            .await;
     }
 
     fn disco_info(&self, node: Option<String>) -> disco::DiscoInfoResult {
@@ -1096,7 +1115,7 @@ impl<S: Store + 'static> Actor<S> {
         match self.store.insert_message(&self.account, &msg).await {
             Ok(Inserted::New(stored)) => {
                 self.emit(Event::Message(MessageView::from(&stored)));
-                self.after_new(&stored);
+                self.after_new(&stored).await;
             }
             Ok(Inserted::Duplicate(id)) => {
                 self.counters.duplicates_dropped += 1;
@@ -1152,7 +1171,8 @@ impl<S: Store + 'static> Actor<S> {
             Some(ReadPosition::from(&stored)),
             ReadSource::Local,
             &from,
-        );
+        )
+        .await;
         let stanza = Message::chat(Some(to))
             .with_body(Default::default(), body)
             .with_payload(stanza_id::OriginId { id: id.clone() })
@@ -1425,7 +1445,7 @@ impl<S: Store + 'static> Actor<S> {
                         Inserted::New(m) => {
                             self.run_stored += 1;
                             let _ = self.events.send(Event::Message(MessageView::from(m)));
-                            self.after_new(m);
+                            self.after_new(m).await;
                         }
                         Inserted::Duplicate(_) => {
                             self.run_duplicates += 1;

@@ -75,6 +75,23 @@ pub trait Store: Send + Sync {
         stanza_attr_id: &str,
     ) -> impl Future<Output = Result<Option<MessageId>>> + Send;
 
+    /// Marks the conversation read up to `up_to` (that message and every earlier one, by
+    /// server time then arrival) and remembers the position. Returns false, changing
+    /// nothing, when `up_to` is not a message of this conversation. Whether the position may
+    /// move is the rules' business (`readstate::advance`), not the store's.
+    fn mark_read(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        up_to: MessageId,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Each conversation's stored read position: the contact, the message and its time.
+    fn read_positions(
+        &self,
+        account: &BareJid,
+    ) -> impl Future<Output = Result<Vec<(BareJid, MessageId, DateTime<Utc>)>>> + Send;
+
     /// Number of messages stored for the account.
     fn message_count(&self, account: &BareJid) -> impl Future<Output = Result<u64>> + Send;
 
@@ -101,6 +118,7 @@ struct Inner {
     next_id: i64,
     messages: Vec<(BareJid, StoredMessage, Option<String>)>,
     positions: HashMap<BareJid, String>,
+    read_up_to: HashMap<(BareJid, BareJid), MessageId>,
     devices: HashMap<(BareJid, String), Device>,
 }
 
@@ -215,6 +233,48 @@ impl Store for MemoryStore {
             m.delivered = true;
             m.id
         }))
+    }
+
+    async fn mark_read(&self, account: &BareJid, peer: &BareJid, up_to: MessageId) -> Result<bool> {
+        let mut inner = self.lock()?;
+        let Some(target) = inner
+            .messages
+            .iter()
+            .find(|(a, m, _)| a == account && m.conversation == *peer && m.id == up_to)
+            .map(|(_, m, _)| (m.timestamp, m.id))
+        else {
+            return Ok(false);
+        };
+        for (a, m, _) in inner.messages.iter_mut() {
+            if a == account && m.conversation == *peer && (m.timestamp, m.id) <= target {
+                m.read = true;
+            }
+        }
+        inner
+            .read_up_to
+            .insert((account.clone(), peer.clone()), up_to);
+        Ok(true)
+    }
+
+    async fn read_positions(
+        &self,
+        account: &BareJid,
+    ) -> Result<Vec<(BareJid, MessageId, DateTime<Utc>)>> {
+        let inner = self.lock()?;
+        let mut out: Vec<_> = inner
+            .read_up_to
+            .iter()
+            .filter(|((a, _), _)| a == account)
+            .filter_map(|((_, peer), id)| {
+                inner
+                    .messages
+                    .iter()
+                    .find(|(_, m, _)| m.id == *id)
+                    .map(|(_, m, _)| (peer.clone(), *id, m.timestamp))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 
     async fn message_count(&self, account: &BareJid) -> Result<u64> {

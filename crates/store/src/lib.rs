@@ -630,6 +630,72 @@ impl Store for SqliteStore {
         Ok(id.map(MessageId))
     }
 
+    async fn mark_read(&self, account: &BareJid, peer: &BareJid, up_to: MessageId) -> Result<bool> {
+        let Some(conversation_id) = self.find_conversation(account, peer).await? else {
+            return Ok(false);
+        };
+        let mut tx = self.pool.begin().await.map_err(sql("marking read"))?;
+        let target: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT server_time, server_time_ns FROM message WHERE id = ?1 AND conversation_id = ?2",
+        )
+        .bind(up_to.0)
+        .bind(conversation_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(sql("marking read"))?;
+        let Some((secs, nanos)) = target else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE message SET read = 1 WHERE conversation_id = ?1 AND read = 0 \
+               AND (server_time, server_time_ns, id) <= (?2, ?3, ?4)",
+        )
+        .bind(conversation_id)
+        .bind(secs)
+        .bind(nanos)
+        .bind(up_to.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(sql("marking read"))?;
+        sqlx::query("UPDATE conversation SET read_up_to = ?1 WHERE id = ?2")
+            .bind(up_to.0)
+            .bind(conversation_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(sql("marking read"))?;
+        tx.commit().await.map_err(sql("marking read"))?;
+        Ok(true)
+    }
+
+    async fn read_positions(
+        &self,
+        account: &BareJid,
+    ) -> Result<Vec<(BareJid, MessageId, DateTime<Utc>)>> {
+        let Some(account_id) = self.find_account(account).await? else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT c.peer, m.id, m.server_time, m.server_time_ns \
+             FROM conversation c JOIN message m ON m.id = c.read_up_to \
+             WHERE c.account_id = ?1 ORDER BY c.peer",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(sql("reading read positions"))?;
+        rows.into_iter()
+            .map(|(peer, id, secs, nanos)| {
+                let peer = BareJid::new(&peer)
+                    .map_err(|e| Error::Corrupt(format!("conversation peer {peer:?}: {e}")))?;
+                Ok((
+                    peer,
+                    MessageId(id),
+                    join_time("read position", secs, nanos)?,
+                ))
+            })
+            .collect()
+    }
+
     async fn message_count(&self, account: &BareJid) -> Result<u64> {
         let Some(account_id) = self.find_account(account).await? else {
             return Ok(0);

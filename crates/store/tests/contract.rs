@@ -54,6 +54,20 @@ impl Store for FileStore {
             .mark_delivered(account, peer, stanza_attr_id)
             .await
     }
+    async fn mark_read(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        up_to: tandem_core::model::MessageId,
+    ) -> Result<bool> {
+        self.store.mark_read(account, peer, up_to).await
+    }
+    async fn read_positions(
+        &self,
+        account: &BareJid,
+    ) -> Result<Vec<(BareJid, tandem_core::model::MessageId, DateTime<Utc>)>> {
+        self.store.read_positions(account).await
+    }
     async fn message_count(&self, account: &BareJid) -> Result<u64> {
         self.store.message_count(account).await
     }

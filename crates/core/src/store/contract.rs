@@ -266,6 +266,47 @@ pub async fn receipts_mark_delivered_once(store: &impl Store) {
     assert!(store.history(&alice(), &bob).await.expect("history")[0].delivered);
 }
 
+/// Reading marks the conversation read up to a message (not later ones), the position is
+/// kept, and a message of another conversation is refused.
+pub async fn reading_marks_messages_up_to_the_position(store: &impl Store) {
+    let bob = bare("bob@example.org");
+    let mut ids = Vec::new();
+    for (i, body) in ["one", "two", "three"].iter().enumerate() {
+        let m = msg(Direction::In, body, 10 + i as i64, None, None, Via::Live);
+        let Inserted::New(stored) = store.insert_message(&alice(), &m).await.expect("insert")
+        else {
+            panic!("new")
+        };
+        ids.push(stored.id);
+    }
+    assert!(store.mark_read(&alice(), &bob, ids[1]).await.expect("mark"));
+    let read: Vec<bool> = store
+        .history(&alice(), &bob)
+        .await
+        .expect("history")
+        .iter()
+        .map(|m| m.read)
+        .collect();
+    assert_eq!(read, vec![true, true, false]);
+    let positions = store.read_positions(&alice()).await.expect("positions");
+    assert_eq!(positions.len(), 1);
+    assert_eq!(
+        (positions[0].0.clone(), positions[0].1),
+        (bob.clone(), ids[1])
+    );
+    assert_eq!(positions[0].2, at(11));
+    // Not a message of this conversation: nothing changes.
+    assert!(!store
+        .mark_read(&alice(), &bare("colin@example.org"), ids[2])
+        .await
+        .expect("mark"));
+    assert!(store
+        .read_positions(&bare("zed@example.org"))
+        .await
+        .expect("positions")
+        .is_empty());
+}
+
 /// Devices are kept per resource, go offline together, and list online first.
 pub async fn devices_are_tracked_per_resource(store: &impl Store) {
     let device = |res: &str, online: bool, kind: DeviceType| Device {
@@ -341,6 +382,7 @@ macro_rules! store_contract_tests {
             history_is_oldest_first,
             outgoing_messages_are_read_incoming_start_unread,
             receipts_mark_delivered_once,
+            reading_marks_messages_up_to_the_position,
             devices_are_tracked_per_resource
         );
     };
