@@ -28,6 +28,9 @@ struct Script {
     #[serde(default, with = "humantime_serde_opt")]
     active_window: Option<Duration>,
     accounts: Vec<String>,
+    /// Run against this server instead of a lab Prosody started for the run.
+    #[serde(default)]
+    server: Option<ServerSpec>,
     devices: Vec<DeviceSpec>,
     steps: Vec<Step>,
 }
@@ -40,6 +43,20 @@ mod humantime_serde_opt {
         s.map(|s| humantime::parse_duration(&s).map_err(serde::de::Error::custom))
             .transpose()
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSpec {
+    /// HOST:PORT of the client port.
+    address: String,
+    /// The accounts' domain.
+    domain: String,
+    /// An extra CA to trust (PEM), relative to the scenario file.
+    #[serde(default)]
+    ca_file: Option<std::path::PathBuf>,
+    /// Each account's password (the accounts must exist).
+    passwords: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,13 +210,30 @@ async fn run_one(file: &Path) -> Result<()> {
     if let Some(d) = &script.description {
         println!("  {d}");
     }
-    let lab = tokio::task::spawn_blocking(Lab::start).await??;
-    let mut passwords = BTreeMap::new();
-    for account in &script.accounts {
-        let pw = format!("{account}-scenario-pw");
-        lab.register(account, &pw)?;
-        passwords.insert(account.clone(), pw);
-    }
+    // A lab Prosody for the run, or the server the file names.
+    let (lab, domain, address, ca_file, passwords) = match script.server {
+        None => {
+            let lab = tokio::task::spawn_blocking(Lab::start).await??;
+            let mut passwords = BTreeMap::new();
+            for account in &script.accounts {
+                let pw = format!("{account}-scenario-pw");
+                lab.register(account, &pw)?;
+                passwords.insert(account.clone(), pw);
+            }
+            let (domain, address, ca) = (
+                lab.domain().to_owned(),
+                lab.c2s_addr().to_string(),
+                Some(lab.ca_file().to_owned()),
+            );
+            (Some(lab), domain, address, ca, passwords)
+        }
+        Some(server) => {
+            let base = file.parent().unwrap_or(Path::new("."));
+            let ca = server.ca_file.map(|c| base.join(c));
+            println!("  against {} ({})", server.address, server.domain);
+            (None, server.domain, server.address, ca, server.passwords)
+        }
+    };
     let scratch = tempfile::tempdir()?;
     let mut devices: BTreeMap<String, Device> = BTreeMap::new();
     for spec in script.devices {
@@ -214,11 +248,11 @@ async fn run_one(file: &Path) -> Result<()> {
         };
         let config = SessionConfig {
             connect: ConnectConfig {
-                jid: format!("{}@{}", spec.account, lab.domain()).parse()?,
+                jid: format!("{}@{}", spec.account, domain).parse()?,
                 resource: spec.resource.clone().unwrap_or_else(|| spec.name.clone()),
                 password: pw.clone(),
-                server: Some(lab.c2s_addr().to_string()),
-                ca_file: Some(lab.ca_file().to_owned()),
+                server: Some(address.clone()),
+                ca_file: ca_file.clone(),
                 timeout: Duration::from_secs(8),
             },
             carbons: spec.carbons,
@@ -246,7 +280,6 @@ async fn run_one(file: &Path) -> Result<()> {
             bail!("device {name} is defined twice");
         }
     }
-    let domain = lab.domain().to_owned();
     for (i, step) in script.steps.iter().enumerate() {
         do_step(step, &mut devices, &domain)
             .await

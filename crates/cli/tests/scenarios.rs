@@ -85,3 +85,52 @@ expect = { device = "laptop", message = "hello", via = "archive" }
         "{stdout}"
     );
 }
+
+#[test]
+fn a_scenario_can_name_its_own_server() {
+    let lab = tandem_lab::Lab::start().expect("lab");
+    lab.register("alice", "a-pw").expect("register");
+    lab.register("bob", "b-pw").expect("register");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(lab.ca_file(), dir.path().join("ca.pem")).expect("copy ca");
+    let file = dir.path().join("named.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"
+name = "against a named server"
+accounts = ["alice", "bob"]
+[server]
+address = "{addr}"
+domain = "{domain}"
+ca_file = "ca.pem"
+passwords = {{ alice = "a-pw", bob = "b-pw" }}
+[[devices]]
+name = "laptop"
+account = "alice"
+[[devices]]
+name = "bob"
+account = "bob"
+[[steps]]
+send = {{ from = "bob", to = "alice", text = "hello there" }}
+[[steps]]
+expect = {{ device = "laptop", message = "hello there", via = "live", decision = "notify" }}
+"#,
+            addr = lab.c2s_addr(),
+            domain = lab.domain()
+        ),
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["scenario", "run"])
+        .arg(&file)
+        .output()
+        .expect("run tandem");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("against 127.0.0.1"), "{stdout}");
+}

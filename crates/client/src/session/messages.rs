@@ -1,8 +1,8 @@
 //! Messages in and out: live messages, carbons (XEP-0280), receipts (XEP-0184), sending,
 //! and catching up from the archive (XEP-0313).
 
-use super::*;
 use super::multidevice::displayed_of;
+use super::*;
 
 impl<S: Store + 'static> Actor<S> {
     pub(super) async fn request_page(&mut self, req: PageRequest) {
