@@ -267,3 +267,53 @@ async fn read_state_reaches_a_device_without_carbons_through_mds() -> Result<()>
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn in_quiet_mode_a_contacts_presence_arrives_only_after_active_with_a_delay_stamp(
+) -> Result<()> {
+    use xmpp_parsers::presence::{Presence, Type};
+    use xmpp_parsers::stanza::Stanza;
+    let w = World::new()?;
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    // alice subscribes to bob's presence; bob approves.
+    let mut subscribe = Presence::new(Type::Subscribe);
+    subscribe.to = Some(w.jid("bob").into());
+    phone.session.send_raw(Stanza::Presence(subscribe)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut subscribed = Presence::new(Type::Subscribed);
+    subscribed.to = Some(w.jid("alice").into());
+    bob.session.send_raw(Stanza::Presence(subscribed)).await?;
+    let bob_jid = w.jid("bob");
+    let from_bob = |show: Show| {
+        let bob_jid = bob_jid.clone();
+        move |e: &Event| matches!(e, Event::Presence { jid, show: s, .. } if jid.to_bare() == bob_jid && *s == show)
+    };
+    until(&mut phone, "bob's presence", from_bob(Show::Available)).await?;
+
+    phone.session.background().await?;
+    // Prosody stays flushing for csi_resume_inactive_delay (5 s) after the last flush.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    bob.session.presence(Show::Away).await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(1500);
+    while let Ok(Some(e)) = tokio::time::timeout_at(deadline, phone.events.recv()).await {
+        assert!(
+            !from_bob(Show::Away)(&e),
+            "bob's presence delivered while inactive"
+        );
+    }
+    let released = chrono::Utc::now();
+    phone.session.foreground().await?;
+    let held = until(&mut phone, "bob's held presence", from_bob(Show::Away)).await?;
+    let Event::Presence {
+        delay: Some(stamp), ..
+    } = held
+    else {
+        return Err(anyhow!("held presence without a delay stamp: {held:?}"));
+    };
+    assert!(stamp <= released, "stamped {stamp}, released {released}");
+    for d in [phone, bob] {
+        d.close().await;
+    }
+    Ok(())
+}
