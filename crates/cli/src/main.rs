@@ -219,7 +219,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Devices { json } => devices(&profile, json).await,
         Command::Listen { json } => listen(&profile, json, window).await,
         Command::Counters { json } => counters(&profile, json),
-        Command::Demo | Command::Scenario { .. } | Command::Lab { .. } => unreachable_demo(),
+        Command::Demo | Command::Scenario { .. } | Command::Lab { .. } => {
+            bail!("internal error: this command runs without a profile")
+        }
     }
 }
 
@@ -282,10 +284,6 @@ fn report(printer: &output::Printer, result: Result<(), tandem_client::ClientErr
     if let Err(e) = result {
         printer.error(&e.to_string());
     }
-}
-
-fn unreachable_demo() -> Result<()> {
-    bail!("demo runs without a profile")
 }
 
 fn parse_bare(input: &str) -> Result<BareJid> {

@@ -274,20 +274,36 @@ impl Lab {
             });
         }
         let prosodyctl = process::find_in_path("prosodyctl").ok_or(LabError::ProsodyctlNotFound)?;
-        let output = Command::new(prosodyctl)
-            .arg("--config")
-            .arg(&self.config_file)
-            .arg("register")
-            .arg(user)
-            .arg(&self.domain)
-            .arg(password)
-            .current_dir(&self.dir_path)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| LabError::Spawn {
-                program: "prosodyctl",
-                source,
-            })?;
+        // prosodyctl writes to the same SQLite store as the running server; when the server
+        // holds the write lock at that moment, prosodyctl fails with "database is locked"
+        // instead of waiting. Such a collision is retried (briefly); any other failure is not.
+        let mut attempt = 0;
+        let output = loop {
+            let output = Command::new(&prosodyctl)
+                .arg("--config")
+                .arg(&self.config_file)
+                .arg("register")
+                .arg(user)
+                .arg(&self.domain)
+                .arg(password)
+                .current_dir(&self.dir_path)
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|source| LabError::Spawn {
+                    program: "prosodyctl",
+                    source,
+                })?;
+            let locked = !output.status.success()
+                && [&output.stdout, &output.stderr]
+                    .iter()
+                    .any(|o| String::from_utf8_lossy(o).contains("database is locked"));
+            attempt += 1;
+            if !locked || attempt >= 20 {
+                break output;
+            }
+            tracing::debug!(attempt, "prosodyctl met a locked database; retrying");
+            std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
+        };
         if !output.status.success() {
             let text = format!(
                 "{} {}",
