@@ -3,7 +3,7 @@
 //! device got which copy, where it notified and why.
 
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
@@ -16,7 +16,7 @@ use tandem_core::notify::Decision;
 use tandem_lab::Lab;
 use tandem_store::SqliteStore;
 
-type Log = Arc<Mutex<Vec<Event>>>;
+use crate::eventlog::{self, Log};
 
 struct Device {
     name: &'static str,
@@ -297,17 +297,9 @@ fn session(d: &Device) -> Result<&Session> {
 }
 
 async fn online(d: &mut Device) -> Result<()> {
-    let (session, mut events) = Session::start(d.config.clone(), d.store.clone())
+    let session = eventlog::start(d.config.clone(), d.store.clone(), &d.log)
         .await
         .with_context(|| format!("{} cannot sign in", d.name))?;
-    let log = d.log.clone();
-    tokio::spawn(async move {
-        while let Some(e) = events.recv().await {
-            if let Ok(mut l) = log.lock() {
-                l.push(e);
-            }
-        }
-    });
     d.session = Some(session);
     Ok(())
 }

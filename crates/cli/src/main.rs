@@ -5,6 +5,7 @@
 //! `listen`) on stdout, with logs on stderr (`RUST_LOG`).
 
 mod demo;
+mod eventlog;
 mod output;
 mod scenario;
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -17,6 +17,8 @@ use tandem_core::event::Event;
 use tandem_core::model::{DeviceType, Show};
 use tandem_lab::Lab;
 use tandem_store::SqliteStore;
+
+use crate::eventlog::{self, Log};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -165,8 +167,6 @@ struct Expect {
     at_least: Option<u64>,
 }
 
-type Log = Arc<Mutex<Vec<Event>>>;
-
 struct Device {
     spec: DeviceSpec,
     config: SessionConfig,
@@ -297,17 +297,9 @@ async fn run_one(file: &Path) -> Result<()> {
 }
 
 async fn sign_in(d: &mut Device) -> Result<()> {
-    let (session, mut events) = Session::start(d.config.clone(), d.store.clone())
+    let session = eventlog::start(d.config.clone(), d.store.clone(), &d.log)
         .await
         .with_context(|| format!("device {} cannot sign in", d.spec.name))?;
-    let log = d.log.clone();
-    tokio::spawn(async move {
-        while let Some(e) = events.recv().await {
-            if let Ok(mut l) = log.lock() {
-                l.push(e);
-            }
-        }
-    });
     d.session = Some(session);
     // Wait for the catch-up that every sign-in runs.
     let started = d.log.lock().map(|l| l.len()).unwrap_or(0);
