@@ -291,15 +291,9 @@ impl<S: Store + 'static> Actor<S> {
             else {
                 continue;
             };
-            let history = match self.store.history(&self.account, &peer).await {
-                Ok(h) => h,
-                Err(e) => return self.error(format!("cannot read the conversation: {e}")),
-            };
-            let target = history
-                .iter()
-                .rev()
-                .find(|m| m.keys.stanza_id.as_deref() == Some(id.as_str()))
-                .map(ReadPosition::from);
+            let target = self
+                .find_read_target(&peer, |m| m.keys.stanza_id.as_deref() == Some(id.as_str()))
+                .await;
             self.move_read(&peer, target, ReadSource::Mds, &from).await;
         }
     }
@@ -313,20 +307,34 @@ impl<S: Store + 'static> Actor<S> {
             .from
             .clone()
             .unwrap_or_else(|| Jid::from(self.account.clone()));
-        let history = match self.store.history(&self.account, &peer).await {
-            Ok(h) => h,
-            Err(e) => return self.error(format!("cannot read the conversation: {e}")),
-        };
-        let target = history
-            .iter()
-            .rev()
-            .find(|m| {
+        let target = self
+            .find_read_target(&peer, |m| {
                 m.keys.origin_id.as_deref() == Some(id.as_str())
                     || m.keys.stanza_id.as_deref() == Some(id.as_str())
             })
-            .map(ReadPosition::from);
+            .await;
         self.move_read(&peer, target, ReadSource::Marker, &from)
             .await;
+    }
+
+    /// The newest stored message of the conversation that `named` picks out (a marker's or an
+    /// MDS item's message), as a read position; `None` when we do not have it.
+    async fn find_read_target(
+        &self,
+        peer: &BareJid,
+        named: impl Fn(&StoredMessage) -> bool,
+    ) -> Option<ReadPosition> {
+        match self.store.history(&self.account, peer).await {
+            Ok(history) => history
+                .iter()
+                .rev()
+                .find(|m| named(m))
+                .map(ReadPosition::from),
+            Err(e) => {
+                self.error(format!("cannot read the conversation: {e}"));
+                None
+            }
+        }
     }
 
     pub(super) async fn on_presence(&mut self, p: presence::Presence) {
