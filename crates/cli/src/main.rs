@@ -526,10 +526,7 @@ async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duratio
     let (settings, _store, session, mut events) = connect(profile, window).await?;
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let printer = output::Printer::new(json, settings.jid.clone());
-    printer.event(&Event::Connected {
-        jid: session.jid().clone(),
-        resumed: false,
-    });
+    // The session's own `connected` event is already queued: it is printed first.
     loop {
         tokio::select! {
             event = events.recv() => match event {
