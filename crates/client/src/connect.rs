@@ -23,6 +23,7 @@ use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 use tokio_xmpp::parsers::ns;
 use tokio_xmpp::parsers::starttls;
+use tokio_xmpp::parsers::stream_features::StreamFeatures;
 use tokio_xmpp::stanzastream::Connection;
 
 use crate::transport::Injector;
@@ -256,24 +257,10 @@ async fn login_inner(
         .node()
         .ok_or_else(|| ConnectError::InvalidJid(format!("{} has no user part", cfg.jid)))?
         .as_str();
-    let stream_err = |detail: String| ConnectError::Stream {
-        addr: addr.to_owned(),
-        detail,
-    };
+    let stream_err = stream_error(addr);
 
     let tcp = tcp_connect(addr).await?;
-    let stream = initiate_stream(
-        BufStream::new(tcp),
-        ns::JABBER_CLIENT,
-        header(domain),
-        timeouts(),
-    )
-    .await
-    .map_err(|e| stream_err(e.to_string()))?;
-    let (features, stream) = stream
-        .recv_features()
-        .await
-        .map_err(|e| stream_err(e.to_string()))?;
+    let (features, stream) = open_stream(BufStream::new(tcp), domain, addr).await?;
     if !features.can_starttls() {
         return Err(ConnectError::NoTls {
             domain: domain.to_owned(),
@@ -281,19 +268,9 @@ async fn login_inner(
     }
     let tls_stream = starttls_upgrade(stream, domain, tls, addr).await?;
 
-    let stream = initiate_stream(
-        // The injector lets the session put XEP-0352 <inactive/>/<active/> between stanzas.
-        injector.wrap(BufStream::new(tls_stream)),
-        ns::JABBER_CLIENT,
-        header(domain),
-        timeouts(),
-    )
-    .await
-    .map_err(|e| stream_err(e.to_string()))?;
-    let (features, stream) = stream
-        .recv_features()
-        .await
-        .map_err(|e| stream_err(e.to_string()))?;
+    // The injector lets the session put XEP-0352 <inactive/>/<active/> between stanzas.
+    let (features, stream) =
+        open_stream(injector.wrap(BufStream::new(tls_stream)), domain, addr).await?;
 
     // SCRAM only. tokio-xmpp would fall back to PLAIN, so we offer it nothing else.
     // Channel binding stays off: ejabberd rejects tokio-xmpp's tls-exporter binding.
@@ -340,6 +317,29 @@ async fn login_inner(
         features,
         identity: Jid::from(identity),
     })
+}
+
+/// Makes `ConnectError::Stream` for `addr` from a detail.
+fn stream_error(addr: &str) -> impl Fn(String) -> ConnectError + '_ {
+    move |detail| ConnectError::Stream {
+        addr: addr.to_owned(),
+        detail,
+    }
+}
+
+/// Sends our stream header on `io` and reads the server's stream features.
+async fn open_stream<Io: tokio::io::AsyncBufRead + tokio::io::AsyncWrite + Unpin>(
+    io: Io,
+    domain: &str,
+    addr: &str,
+) -> Result<(StreamFeatures, XmppStream<Io>), ConnectError> {
+    let stream_err = stream_error(addr);
+    initiate_stream(io, ns::JABBER_CLIENT, header(domain), timeouts())
+        .await
+        .map_err(|e| stream_err(e.to_string()))?
+        .recv_features()
+        .await
+        .map_err(|e| stream_err(e.to_string()))
 }
 
 async fn tcp_connect(addr: &str) -> Result<TcpStream, ConnectError> {
@@ -392,10 +392,7 @@ async fn starttls_upgrade(
     tls: Arc<ClientConfig>,
     addr: &str,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ConnectError> {
-    let stream_err = |detail: String| ConnectError::Stream {
-        addr: addr.to_owned(),
-        detail,
-    };
+    let stream_err = stream_error(addr);
     stream
         .send(&XmppStreamElement::Starttls(starttls::Nonza::Request(
             starttls::Request,

@@ -273,26 +273,12 @@ impl Lab {
                 user: user.to_owned(),
             });
         }
-        let prosodyctl = process::find_in_path("prosodyctl").ok_or(LabError::ProsodyctlNotFound)?;
         // prosodyctl writes to the same SQLite store as the running server; when the server
         // holds the write lock at that moment, prosodyctl fails with "database is locked"
         // instead of waiting. Such a collision is retried (briefly); any other failure is not.
         let mut attempt = 0;
         let output = loop {
-            let output = Command::new(&prosodyctl)
-                .arg("--config")
-                .arg(&self.config_file)
-                .arg("register")
-                .arg(user)
-                .arg(&self.domain)
-                .arg(password)
-                .current_dir(&self.dir_path)
-                .stdin(Stdio::null())
-                .output()
-                .map_err(|source| LabError::Spawn {
-                    program: "prosodyctl",
-                    source,
-                })?;
+            let output = self.prosodyctl(&["register", user, &self.domain, password])?;
             let locked = !output.status.success()
                 && [&output.stdout, &output.stderr]
                     .iter()
@@ -327,6 +313,22 @@ impl Lab {
         Ok(jid)
     }
 
+    /// Runs `prosodyctl --config <ours> <args>` in the lab's folder.
+    fn prosodyctl(&self, args: &[&str]) -> Result<std::process::Output, LabError> {
+        let prosodyctl = process::find_in_path("prosodyctl").ok_or(LabError::ProsodyctlNotFound)?;
+        Command::new(prosodyctl)
+            .arg("--config")
+            .arg(&self.config_file)
+            .args(args)
+            .current_dir(&self.dir_path)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| LabError::Spawn {
+                program: "prosodyctl",
+                source,
+            })
+    }
+
     /// Runs one command on Prosody's admin console (`prosodyctl shell`, mod_admin_shell) and
     /// returns what it printed, e.g. `c2s:show()` or `c2s:close("alice@tandem.test")`.
     ///
@@ -335,19 +337,7 @@ impl Lab {
     /// [`LabError::ProsodyctlNotFound`], [`LabError::Spawn`], or [`LabError::Shell`] when the
     /// console reports a failure.
     pub fn shell(&self, command: &str) -> Result<String, LabError> {
-        let prosodyctl = process::find_in_path("prosodyctl").ok_or(LabError::ProsodyctlNotFound)?;
-        let output = Command::new(prosodyctl)
-            .arg("--config")
-            .arg(&self.config_file)
-            .arg("shell")
-            .arg(command)
-            .current_dir(&self.dir_path)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| LabError::Spawn {
-                program: "prosodyctl",
-                source,
-            })?;
+        let output = self.prosodyctl(&["shell", command])?;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
