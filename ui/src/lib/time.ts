@@ -35,7 +35,7 @@ export function dayKey(ts: string): string {
 
 /** "14:05" (locale format). */
 export function clock(ts: string): string {
-  return new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(ts).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
 /** Full date and time, for title attributes. */
