@@ -108,14 +108,15 @@ class AppState {
   }
 
   openChat(peer: string): void {
-    const p = bare(peer);
+    // The shell names conversations by bare JID already; keep its string as it is.
+    const p = peer.trim();
     if (this.openPeer === p) return;
     this.view = { kind: 'chat', peer: p };
   }
 
   /** Puts a message we sent (or that arrived) into the conversation list. */
   noteMessage(m: MessageView): void {
-    const peer = bare(m.conversation);
+    const peer = m.conversation;
     const existing = this.conversations.find((c) => c.peer === peer);
     if (existing && existing.last.id > m.id) return;
     const counts = m.direction === 'in' && !m.read && !this.#viewing(peer);
@@ -142,7 +143,7 @@ class AppState {
         break;
       }
       case 'read': {
-        const peer = bare(ev.conversation);
+        const peer = ev.conversation;
         const c = this.conversations.find((x) => x.peer === peer);
         if (c && ev.up_to >= c.last.id) {
           this.#patch(peer, (x) => ({ ...x, unread: 0, last: { ...x.last, read: true } }));
@@ -153,12 +154,12 @@ class AppState {
         break;
       }
       case 'delivered':
-        this.#patch(bare(ev.conversation), (x) =>
+        this.#patch(ev.conversation, (x) =>
           x.last.id === ev.id ? { ...x, last: { ...x.last, delivered: true } } : x,
         );
         break;
       case 'seen':
-        this.#patch(bare(ev.conversation), (x) =>
+        this.#patch(ev.conversation, (x) =>
           x.last.direction === 'out' && x.last.id <= ev.up_to
             ? { ...x, last: { ...x.last, delivered: true, seen: true } }
             : x,
