@@ -155,7 +155,8 @@ export async function startDevice(name, dataDir, { ready = true, logFile, timeou
   const child = spawn(TANDEM_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'], env: withoutDataDir() });
   child.stdin.on('error', () => {}); // EPIPE after the device quit
   const device = new Device(name, child, logFile ? createWriteStream(logFile) : null);
-  process.once('exit', () => device.exited || child.kill('SIGKILL'));
+  // If the test process goes away first, a closed stdin makes the device quit on its own.
+  process.once('exit', () => device.exited || child.stdin.destroy());
   if (ready) {
     await device.waitFor((e) => e.event === 'catch_up' && e.done === true, { timeoutMs });
   }

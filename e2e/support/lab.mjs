@@ -103,7 +103,9 @@ export async function startLab(accounts, { workDir, timeoutMs = 60_000 } = {}) {
     });
   });
   const lab = new Lab(child, info, accounts, workDir, () => stderr);
-  // Never leave a Prosody behind when the test process goes away.
-  process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
+  // Never leave a Prosody behind when the test process goes away (even when a hook that would
+  // have called stop() never ran): closing its stdin makes the lab stop its Prosody. Killing
+  // the lab instead would orphan the Prosody.
+  process.once('exit', () => child.exitCode === null && child.stdin.destroy());
   return lab;
 }
