@@ -292,3 +292,15 @@ pub struct Device {
     /// When we last saw its presence change.
     pub last_seen: DateTime<Utc>,
 }
+
+/// One conversation as a conversation list shows it: the contact, the newest message and
+/// how many incoming messages are not read yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// The contact.
+    pub peer: BareJid,
+    /// The newest message (server time, then arrival).
+    pub last: StoredMessage,
+    /// Incoming messages not read yet.
+    pub unread: u64,
+}
