@@ -19,7 +19,7 @@ use tandem_core::event::{Event, MessageView, OfflineReason, QuietState};
 use tandem_core::model::{
     DedupKeys, Device, DeviceType, Direction, NewMessage, Show, StoredMessage, Via,
 };
-use tandem_core::notify::{decide, withdraws, Decision, NotifyInput};
+use tandem_core::notify::{self, decide, withdraws, Decision, NotifyInput, SilentReason};
 use tandem_core::readstate::{advance, ReadPosition, ReadSource};
 use tandem_core::rules;
 use tandem_core::store::{Inserted, Store};
@@ -74,6 +74,7 @@ enum Command {
     Background,
     Presence(Show),
     Read(BareJid),
+    Viewing(Option<BareJid>),
     Counters(oneshot::Sender<Counters>),
     Close {
         reply: oneshot::Sender<()>,
@@ -130,6 +131,7 @@ impl Session {
             show: Show::Available,
             activity,
             read: HashMap::new(),
+            viewing: None,
             notified: HashMap::new(),
             account,
             cfg,
@@ -220,6 +222,15 @@ impl Session {
     /// contact and our other devices (a XEP-0333 displayed marker, copied by carbons).
     pub async fn read(&self, peer: BareJid) -> Result<(), ClientError> {
         self.command(Command::Read(peer)).await
+    }
+
+    /// Which conversation is on screen in this device's focused window (`None`: none, or
+    /// the window lost focus). While one is set and the app is in the foreground (see
+    /// [`Session::background`]), that conversation is read as [`Session::read`] reads it:
+    /// at once when it has unread messages, and as each new message arrives, which then
+    /// stays silent (`SilentReason::Viewing`).
+    pub async fn viewing(&self, peer: Option<BareJid>) -> Result<(), ClientError> {
+        self.command(Command::Viewing(peer)).await
     }
 
     /// This device's counters now.
@@ -321,6 +332,8 @@ struct Actor<S> {
     show: Show,
     activity: Activity,
     read: HashMap<BareJid, ReadPosition>,
+    /// The conversation on screen in a focused window, if any.
+    viewing: Option<BareJid>,
     /// The newest message a notification was shown for, per conversation.
     notified: HashMap<BareJid, ReadPosition>,
     account: BareJid,
@@ -374,6 +387,7 @@ impl<S: Store + 'static> Actor<S> {
                         self.announce().await;
                     }
                     Some(Command::Read(peer)) => self.read_locally(peer).await,
+                    Some(Command::Viewing(peer)) => self.set_viewing(peer).await,
                     Some(Command::Counters(reply)) => {
                         let _ = reply.send(self.counters_now());
                     }

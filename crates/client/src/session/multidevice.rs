@@ -70,6 +70,9 @@ impl<S: Store + 'static> Actor<S> {
             },
             server: told,
         });
+        // Back in the foreground with a conversation on screen: what arrived meanwhile is
+        // now in front of the user.
+        self.read_viewed().await;
     }
 
     pub(super) fn counters_now(&self) -> Counters {
@@ -117,7 +120,14 @@ impl<S: Store + 'static> Actor<S> {
                 .await;
         }
         let input = NotifyInput::from(m);
-        let decision = decide(&input, &self.activity, self.read.get(&m.conversation), now);
+        let viewing = notify::viewing(self.viewing.as_ref(), self.quiet, &m.conversation);
+        let decision = decide(
+            &input,
+            &self.activity,
+            self.read.get(&m.conversation),
+            viewing,
+            now,
+        );
         if decision == Decision::Notify {
             let newest = self
                 .notified
@@ -129,11 +139,40 @@ impl<S: Store + 'static> Actor<S> {
         }
         self.counters
             .decision(decision.notifies(), decision.as_str());
+        let read_now = decision == Decision::Silent(SilentReason::Viewing);
         self.emit(Event::Notification {
             conversation: m.conversation.clone(),
             message_id: m.id,
             decision,
         });
+        if read_now {
+            self.read_locally(m.conversation.clone()).await;
+        }
+    }
+
+    /// Remembers the conversation on screen and reads it if it has anything unread.
+    pub(super) async fn set_viewing(&mut self, peer: Option<BareJid>) {
+        self.viewing = peer;
+        self.read_viewed().await;
+    }
+
+    /// Reads the conversation on screen, if any, when the app is in the foreground and the
+    /// conversation has a message past its read position.
+    pub(super) async fn read_viewed(&mut self) {
+        let Some(peer) = self.viewing.clone() else {
+            return;
+        };
+        if !notify::viewing(Some(&peer), self.quiet, &peer) {
+            return;
+        }
+        let newest = match self.store.history_page(&self.account, &peer, None, 1).await {
+            Ok(page) => page.last().map(ReadPosition::from),
+            Err(e) => return self.error(format!("cannot read the conversation: {e}")),
+        };
+        let unread = newest.is_some_and(|n| self.read.get(&peer).is_none_or(|r| *r < n));
+        if unread {
+            self.read_locally(peer).await;
+        }
     }
 
     /// Moves a conversation's read position forward when the rules allow it, and withdraws
