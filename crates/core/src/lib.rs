@@ -18,6 +18,7 @@ pub mod model;
 pub mod notify;
 pub mod readstate;
 pub mod rules;
+pub mod status;
 pub mod store;
 
 pub use error::{Error, Result};

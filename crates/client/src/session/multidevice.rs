@@ -424,6 +424,11 @@ impl<S: Store + 'static> Actor<S> {
             this_device: this,
             last_seen: Utc::now(),
         };
+        if p.payloads.iter().any(|e| e.is("idle", ns::IDLE)) {
+            self.idle.insert(resource.clone());
+        } else {
+            self.idle.remove(&resource);
+        }
         if !this {
             // Activity dates from when the presence was sent, not when it reached us.
             let at = delay.map_or_else(Utc::now, |d| d.min(Utc::now()));
@@ -436,6 +441,23 @@ impl<S: Store + 'static> Actor<S> {
             let iq = Iq::from_get(new_id(), query).with_to(Jid::from(full.clone()));
             self.send_iq(iq, Pending::DiscoInfo(full)).await;
         }
+    }
+
+    /// Our devices as stored, each with its state as this device sees it now.
+    pub(super) async fn device_statuses(&self) -> Result<Vec<DeviceStatus>, ClientError> {
+        let devices = self.store.devices(&self.account).await?;
+        let now = Utc::now();
+        Ok(devices
+            .iter()
+            .map(|d| {
+                let quiet = if d.this_device && self.jid.as_ref() == Some(&d.jid) {
+                    self.quiet
+                } else {
+                    self.idle.contains(&d.resource)
+                };
+                device_status(d, &self.activity, quiet, now)
+            })
+            .collect())
     }
 
     pub(super) async fn update_device(&mut self, device: Device) {
