@@ -23,3 +23,6 @@ pub mod store;
 
 pub use error::{Error, Result};
 pub use jid::{BareJid, FullJid, Jid};
+
+#[cfg(all(test, feature = "ts"))]
+mod bindings;

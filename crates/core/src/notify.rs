@@ -54,6 +54,7 @@ impl From<&StoredMessage> for NotifyInput {
 /// Serialised as an object tagged by a `reason` field, e.g.
 /// `{"reason":"active_elsewhere","device":"phone"}` or `{"reason":"catch_up"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SilentReason {
@@ -91,6 +92,7 @@ impl SilentReason {
 /// Serialised as an object tagged by a `decision` field, the reason's fields alongside:
 /// `{"decision":"notify"}`, `{"decision":"silent","reason":"own_message"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     /// Show a notification.

@@ -16,6 +16,7 @@ use crate::model::{Device, DeviceType, Show};
 
 /// What a device is doing, from most to least present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceState {
     /// The active device ([`Activity::active_device`]): the one the user is at, which
@@ -47,8 +48,10 @@ impl DeviceState {
 
 /// One of our devices with its state, as a device list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeviceStatus {
     /// The resource's full JID.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub jid: FullJid,
     /// Its resource part.
     pub resource: String,
