@@ -317,3 +317,195 @@ async fn in_quiet_mode_a_contacts_presence_arrives_only_after_active_with_a_dela
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_conversation_on_screen_is_read_as_messages_arrive_and_stays_silent() -> Result<()> {
+    let w = World::new()?;
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    // The laptop signs in last: it is the active device.
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
+    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    until(&mut phone, "the laptop's presence", |e| {
+        matches!(e, Event::Presence { jid, show: Show::Available, .. } if jid.resource().is_some_and(|r| r.as_str() == "laptop"))
+    })
+    .await?;
+
+    laptop.session.viewing(Some(w.jid("bob"))).await?;
+    bob.session.send(w.jid("alice"), "on screen".into()).await?;
+    assert_eq!(
+        decision_for(&mut laptop, "on screen").await?,
+        Decision::Silent(SilentReason::Viewing)
+    );
+    let read = until(&mut laptop, "reading what is on screen", |e| {
+        matches!(e, Event::Read { .. })
+    })
+    .await?;
+    assert!(
+        matches!(
+            read,
+            Event::Read {
+                source: ReadSource::Local,
+                ..
+            }
+        ),
+        "{read:?}"
+    );
+    // The phone leaves it to the active laptop, then learns it was read there.
+    assert_eq!(
+        decision_for(&mut phone, "on screen").await?,
+        Decision::Silent(SilentReason::ActiveElsewhere {
+            device: "laptop".into()
+        })
+    );
+    let read = until(&mut phone, "the laptop's read position", |e| {
+        matches!(e, Event::Read { .. })
+    })
+    .await?;
+    assert!(
+        matches!(
+            read,
+            Event::Read {
+                source: ReadSource::Marker | ReadSource::Mds,
+                ..
+            }
+        ),
+        "{read:?}"
+    );
+    use tandem_core::store::Store;
+    for dev in [&laptop, &phone] {
+        let history = dev.store.history(&w.jid("alice"), &w.jid("bob")).await?;
+        assert!(history.iter().all(|m| m.read), "{}: {history:?}", dev.name);
+    }
+    let c = laptop.session.counters().await?;
+    assert_eq!(c.notifications_suppressed.get("viewing"), Some(&1), "{c:?}");
+    assert_eq!(c.notifications_shown, 0, "{c:?}");
+
+    // In the background nothing is on screen: the message waits, unread...
+    laptop.session.background().await?;
+    until(&mut laptop, "quiet mode", |e| {
+        matches!(e, Event::Quiet { .. })
+    })
+    .await?;
+    bob.session
+        .send(w.jid("alice"), "while hidden".into())
+        .await?;
+    let decision = decision_for(&mut laptop, "while hidden").await?;
+    assert_ne!(decision, Decision::Silent(SilentReason::Viewing));
+    // ...until the window is back in front, when it is read at once.
+    laptop.session.foreground().await?;
+    let read = until(&mut laptop, "reading on return", |e| {
+        matches!(e, Event::Read { .. })
+    })
+    .await?;
+    assert!(
+        matches!(
+            read,
+            Event::Read {
+                source: ReadSource::Local,
+                ..
+            }
+        ),
+        "{read:?}"
+    );
+    // Nothing on screen: a new message is decided as usual.
+    laptop.session.viewing(None).await?;
+    bob.session.send(w.jid("alice"), "closed".into()).await?;
+    assert_eq!(decision_for(&mut laptop, "closed").await?, Decision::Notify);
+    for d in [laptop, phone, bob] {
+        d.close().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn device_states_show_the_active_device_and_the_one_in_the_background() -> Result<()> {
+    use tandem_core::status::{DeviceState, DeviceStatus};
+    fn states(list: &[DeviceStatus]) -> Vec<(String, DeviceState, bool)> {
+        list.iter()
+            .map(|d| (d.resource.clone(), d.state, d.this_device))
+            .collect()
+    }
+    let w = World::new()?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
+    // The phone signs in last: it is the active device.
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    until(&mut laptop, "the phone's presence", |e| {
+        matches!(e, Event::Presence { jid, show: Show::Available, .. } if jid.resource().is_some_and(|r| r.as_str() == "phone"))
+    })
+    .await?;
+    assert_eq!(
+        states(&laptop.session.devices().await?),
+        [
+            ("laptop".to_owned(), DeviceState::Online, true),
+            ("phone".to_owned(), DeviceState::Active, false),
+        ]
+    );
+
+    // The phone goes to the background (away with idle): quiet, and the laptop takes over.
+    phone.session.background().await?;
+    until(&mut phone, "quiet mode", |e| {
+        matches!(e, Event::Quiet { .. })
+    })
+    .await?;
+    until(&mut laptop, "the phone going away", |e| {
+        matches!(e, Event::Presence { jid, show: Show::Away, .. } if jid.resource().is_some_and(|r| r.as_str() == "phone"))
+    })
+    .await?;
+    let seen_by_laptop = laptop.session.devices().await?;
+    assert_eq!(
+        states(&seen_by_laptop),
+        [
+            ("laptop".to_owned(), DeviceState::Active, true),
+            ("phone".to_owned(), DeviceState::Quiet, false),
+        ]
+    );
+    assert!(seen_by_laptop[1].last_activity.is_some());
+    assert_eq!(seen_by_laptop[1].device_type, DeviceType::Phone);
+    let seen_by_phone = phone.session.devices().await?;
+    assert_eq!(
+        states(&seen_by_phone),
+        [
+            ("laptop".to_owned(), DeviceState::Active, false),
+            ("phone".to_owned(), DeviceState::Quiet, true),
+        ]
+    );
+
+    // A plain away (set by the user, no idle) is away, not quiet.
+    laptop.session.presence(Show::Away).await?;
+    until(&mut phone, "the laptop going away", |e| {
+        matches!(e, Event::Presence { jid, show: Show::Away, .. } if jid.resource().is_some_and(|r| r.as_str() == "laptop"))
+    })
+    .await?;
+    assert_eq!(
+        states(&phone.session.devices().await?),
+        [
+            ("laptop".to_owned(), DeviceState::Away, false),
+            ("phone".to_owned(), DeviceState::Quiet, true),
+        ]
+    );
+    let laptop_closed = laptop.session.jid().resource().to_string();
+    laptop.close().await;
+    until(&mut phone, "the laptop going offline", |e| {
+        matches!(
+            e,
+            Event::Presence {
+                show: Show::Unavailable,
+                ..
+            }
+        )
+    })
+    .await?;
+    let after = phone.session.devices().await?;
+    assert!(
+        after
+            .iter()
+            .any(|d| d.resource == laptop_closed && d.state == DeviceState::Offline),
+        "{after:?}"
+    );
+    phone.close().await;
+    Ok(())
+}

@@ -379,6 +379,7 @@ fn reason_text(reason: &tandem_core::notify::SilentReason) -> String {
         R::OwnMessage => "our own message".into(),
         R::CatchUp => "caught up, not new".into(),
         R::AlreadyRead => "already read".into(),
+        R::Viewing => "on screen".into(),
         other => other.as_str().to_owned(),
     }
 }

@@ -76,7 +76,8 @@ enum Command {
         json: bool,
     },
     /// Stay online, print one event per line, read commands on stdin
-    /// (`send <JID> <TEXT>`, `quit`).
+    /// (`send <JID> <TEXT>`, `read <JID>`, `view <JID>|-`, `foreground`, `background`,
+    /// `presence <SHOW>`, `counters`, `quit`).
     Listen {
         /// One JSON object per line.
         #[arg(long)]
@@ -558,6 +559,13 @@ async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duratio
                             Ok(peer) => report(&printer, session.read(peer).await),
                             Err(e) => printer.error(&format!("{e:#}")),
                         },
+                        "view" => match rest.trim() {
+                            "-" => report(&printer, session.viewing(None).await),
+                            peer => match parse_bare(peer) {
+                                Ok(peer) => report(&printer, session.viewing(Some(peer)).await),
+                                Err(e) => printer.error(&format!("{e:#}")),
+                            },
+                        },
                         "foreground" => report(&printer, session.foreground().await),
                         "counters" => match session.counters().await {
                             Ok(c) => printer.event(&Event::Counters(c)),
@@ -572,7 +580,7 @@ async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duratio
                             other => printer.error(&format!("unknown presence {other:?} (available, away, xa, dnd)")),
                         },
                         other => printer.error(&format!(
-                            "unknown command {other:?} (try: send <JID> <TEXT>, read <JID>, foreground, background, presence <available|away|xa|dnd>, counters, quit)"
+                            "unknown command {other:?} (try: send <JID> <TEXT>, read <JID>, view <JID>|-, foreground, background, presence <available|away|xa|dnd>, counters, quit)"
                         )),
                     }
                 }

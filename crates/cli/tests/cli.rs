@@ -252,6 +252,25 @@ async fn listen_prints_json_events_and_takes_commands_on_stdin() -> Result<()> {
     assert_eq!(m["direction"], "in");
     assert_eq!(m["from"], format!("{}/pc", w.jid("bob")));
 
+    // `view` puts the conversation on screen: it is read at once, and what arrives while it
+    // is on screen is read too and stays silent.
+    writeln!(stdin, "view {}", w.jid("bob"))?;
+    let read = wait_for(&|v| v["event"] == "read")?;
+    assert_eq!(read["source"], "local");
+    assert_eq!(read["up_to"], m["id"]);
+    bob.session
+        .send(w.jid("alice"), "while you look".into())
+        .await?;
+    let seen = wait_for(&|v| v["event"] == "message" && v["body"] == "while you look")?;
+    let n = wait_for(&|v| v["event"] == "notification" && v["message_id"] == seen["id"])?;
+    assert_eq!(n["decision"], "silent");
+    assert_eq!(n["reason"], "viewing");
+    let read = wait_for(&|v| v["event"] == "read")?;
+    assert_eq!(read["up_to"], seen["id"]);
+    writeln!(stdin, "view -")?;
+    writeln!(stdin, "view not a jid")?;
+    wait_for(&|v| v["event"] == "error")?;
+
     writeln!(stdin, "bogus command")?;
     wait_for(&|v| v["event"] == "error")?;
     writeln!(stdin, "quit")?;

@@ -9,37 +9,49 @@ use serde::{Deserialize, Serialize};
 
 /// What this device has seen since its session started.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Counters {
     /// Our account's devices online now, this one included (MDMSessions).
     #[serde(rename = "MDMSessions")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sessions: u64,
     /// Times this device entered quiet mode (MDMQuietModeSessions).
     #[serde(rename = "MDMQuietModeSessions")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub quiet_mode_sessions: u64,
     /// Milliseconds spent in quiet mode, the current stretch included.
     #[serde(rename = "MDMQuietModeMillis")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub quiet_mode_millis: u64,
     /// Buffer flushes seen on becoming active: the server released what it held back
     /// (MDMBufferFlushes).
     #[serde(rename = "MDMBufferFlushes")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub buffer_flushes: u64,
     /// Stanzas the server had held back while this device was inactive
     /// (MDMBufferFlushPacketCount).
     #[serde(rename = "MDMBufferFlushPacketCount")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub buffer_flush_packets: u64,
     /// Average time those stanzas were held, in milliseconds, from their delay stamps
     /// (MDMBufferAvgQueuedTime).
     #[serde(rename = "MDMBufferAvgQueuedTime")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub buffer_avg_queued_millis: u64,
     /// Carbon copies of messages our other devices received.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub carbons_received: u64,
     /// Carbon copies of messages our other devices sent.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub carbons_sent: u64,
     /// Notifications shown on this device.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub notifications_shown: u64,
     /// Notifications not shown, by reason (`active_elsewhere`, `own_message`, ...).
+    #[cfg_attr(feature = "ts", ts(type = "{ [key in string]?: number }"))]
     pub notifications_suppressed: BTreeMap<String, u64>,
     /// Copies of messages already stored, dropped.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub duplicates_dropped: u64,
     #[serde(skip)]
     queued_total_millis: u64,

@@ -13,16 +13,19 @@ use crate::readstate::ReadSource;
 
 /// A stored message as front ends see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MessageView {
     /// Row id.
     pub id: MessageId,
     /// The contact.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub conversation: BareJid,
     /// The text.
     pub body: String,
     /// In or out.
     pub direction: Direction,
     /// The sending device or contact.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub from: Jid,
     /// Server time, RFC 3339.
     pub timestamp: DateTime<Utc>,
@@ -58,6 +61,7 @@ impl From<&StoredMessage> for MessageView {
 
 /// Why the session went offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum OfflineReason {
@@ -69,6 +73,7 @@ pub enum OfflineReason {
 
 /// Foreground or background, as told to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum QuietState {
     /// In the foreground: the server sends everything at once.
@@ -79,12 +84,14 @@ pub enum QuietState {
 
 /// Something a front end should know about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Event {
     /// The session is online (again).
     Connected {
         /// Our bound full JID.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         jid: FullJid,
         /// Whether the previous stream was resumed (XEP-0198) rather than started anew.
         resumed: bool,
@@ -99,11 +106,13 @@ pub enum Event {
     /// A contact's or device's presence changed.
     Presence {
         /// Whose presence.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         jid: Jid,
         /// Their availability.
         show: Show,
         /// When it was sent, if the server held it back or replayed it (XEP-0203 delay).
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         delay: Option<DateTime<Utc>>,
     },
     /// Our account's set of devices changed.
@@ -114,6 +123,7 @@ pub enum Event {
     /// The contact's client confirmed delivery of one of our messages.
     Delivered {
         /// The contact.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         conversation: BareJid,
         /// Our message.
         id: MessageId,
@@ -121,10 +131,13 @@ pub enum Event {
     /// Catch-up progress, after each archive page and once at the end.
     CatchUp {
         /// Messages newly stored in this run.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         stored: u64,
         /// Copies already stored and skipped.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         duplicates: u64,
         /// Pages read.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         pages: u64,
         /// The archive has been read to its end.
         done: bool,
@@ -134,6 +147,7 @@ pub enum Event {
     /// "decision":"silent","reason":"active_elsewhere","device":"laptop"}`.
     Notification {
         /// The conversation.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         conversation: BareJid,
         /// The message.
         message_id: MessageId,
@@ -144,11 +158,13 @@ pub enum Event {
     /// A notification shown for this conversation is withdrawn (it was read elsewhere).
     Withdrawn {
         /// The conversation.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         conversation: BareJid,
     },
     /// The conversation's read position moved forward.
     Read {
         /// The conversation.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         conversation: BareJid,
         /// The newest message now read.
         up_to: MessageId,

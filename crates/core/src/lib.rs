@@ -18,7 +18,11 @@ pub mod model;
 pub mod notify;
 pub mod readstate;
 pub mod rules;
+pub mod status;
 pub mod store;
 
 pub use error::{Error, Result};
 pub use jid::{BareJid, FullJid, Jid};
+
+#[cfg(all(test, feature = "ts"))]
+mod bindings;

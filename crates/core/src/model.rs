@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Whether a message was sent to us or by one of our devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Sent by the contact to us.
@@ -38,6 +39,7 @@ impl Direction {
 
 /// How a copy of a message reached this device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     /// Sent from this device.
@@ -123,9 +125,12 @@ pub struct NewMessage {
 }
 
 /// Row id of a stored message, unique per profile.
+///
+/// Serialised as the bare number: serde writes a newtype struct as its content (no
+/// `#[serde(transparent)]` needed, which ts-rs would not understand).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct MessageId(pub i64);
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MessageId(#[cfg_attr(feature = "ts", ts(type = "number"))] pub i64);
 
 /// A message as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +170,7 @@ impl StoredMessage {
 
 /// What kind of device a resource runs on, from its XEP-0030 identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceType {
     /// `client/pc`.
@@ -231,6 +237,7 @@ impl DeviceType {
 
 /// Presence availability of a device or contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Show {
     /// Available with no `<show/>`.
@@ -276,8 +283,10 @@ impl Show {
 
 /// One of our account's devices (a resource), as last seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Device {
     /// The resource's full JID.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub jid: FullJid,
     /// Its resource part.
     pub resource: String,
@@ -291,4 +300,30 @@ pub struct Device {
     pub this_device: bool,
     /// When we last saw its presence change.
     pub last_seen: DateTime<Utc>,
+}
+
+/// One conversation as a conversation list shows it: the contact, the newest message and
+/// how many incoming messages are not read yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// The contact.
+    pub peer: BareJid,
+    /// The newest message (server time, then arrival).
+    pub last: StoredMessage,
+    /// Incoming messages not read yet.
+    pub unread: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_id_is_a_bare_number_in_json() {
+        assert_eq!(serde_json::to_string(&MessageId(42)).expect("json"), "42");
+        assert_eq!(
+            serde_json::from_str::<MessageId>("42").expect("json"),
+            MessageId(42)
+        );
+    }
 }

@@ -11,6 +11,7 @@
 //! withdrawn once the conversation is read up to or past it, on any device ([`withdraws`]).
 
 use chrono::{DateTime, Utc};
+use jid::BareJid;
 use serde::{Deserialize, Serialize};
 
 use crate::activity::Activity;
@@ -53,6 +54,7 @@ impl From<&StoredMessage> for NotifyInput {
 /// Serialised as an object tagged by a `reason` field, e.g.
 /// `{"reason":"active_elsewhere","device":"phone"}` or `{"reason":"catch_up"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SilentReason {
@@ -67,16 +69,20 @@ pub enum SilentReason {
     CatchUp,
     /// The conversation was already read up to or past it.
     AlreadyRead,
+    /// The conversation is on screen in this device's focused window: it is read at once.
+    Viewing,
 }
 
 impl SilentReason {
-    /// The stable text form (`active_elsewhere`, `own_message`, `catch_up`, `already_read`).
+    /// The stable text form (`active_elsewhere`, `own_message`, `catch_up`, `already_read`,
+    /// `viewing`).
     pub fn as_str(&self) -> &'static str {
         match self {
             SilentReason::ActiveElsewhere { .. } => "active_elsewhere",
             SilentReason::OwnMessage => "own_message",
             SilentReason::CatchUp => "catch_up",
             SilentReason::AlreadyRead => "already_read",
+            SilentReason::Viewing => "viewing",
         }
     }
 }
@@ -86,6 +92,7 @@ impl SilentReason {
 /// Serialised as an object tagged by a `decision` field, the reason's fields alongside:
 /// `{"decision":"notify"}`, `{"decision":"silent","reason":"own_message"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     /// Show a notification.
@@ -125,6 +132,12 @@ fn already_read(msg: &NotifyInput, read_up_to: Option<&ReadPosition>) -> bool {
     read_up_to.is_some_and(|read| msg.position() <= *read)
 }
 
+/// Rule: a conversation is being viewed on this device when it is the one on screen and the
+/// app is in the foreground (not after `background()`: a hidden window shows nothing).
+pub fn viewing(on_screen: Option<&BareJid>, in_background: bool, conversation: &BareJid) -> bool {
+    !in_background && on_screen == Some(conversation)
+}
+
 /// Rule: when another of our devices is active, it notifies and this one stays silent.
 /// Returns that device's resource.
 fn active_elsewhere(activity: &Activity, now: DateTime<Utc>) -> Option<&str> {
@@ -136,14 +149,20 @@ fn active_elsewhere(activity: &Activity, now: DateTime<Utc>) -> Option<&str> {
 /// Decides whether this device notifies for `msg`.
 ///
 /// `activity` is what this device knows of our devices' activity, `read_up_to` the
-/// conversation's read state ([`crate::readstate`]), `now` the current time. Checks, in
-/// order: [`SilentReason::OwnMessage`], [`SilentReason::CatchUp`],
-/// [`SilentReason::AlreadyRead`], [`SilentReason::ActiveElsewhere`]; a message that passes
-/// them all notifies, whether this device is the active one or no device is active.
+/// conversation's read state ([`crate::readstate`]), `viewing` whether the conversation is
+/// on screen here ([`viewing`]), `now` the current time. Checks, in order:
+/// [`SilentReason::OwnMessage`], [`SilentReason::CatchUp`], [`SilentReason::AlreadyRead`],
+/// [`SilentReason::Viewing`], [`SilentReason::ActiveElsewhere`]; a message that passes them
+/// all notifies, whether this device is the active one or no device is active.
+///
+/// Viewing comes before active-elsewhere: the user is looking at this conversation here,
+/// whatever another device's last presence says. It comes after already-read, which is a
+/// fact about the message (a viewing device reads only what is not read yet).
 pub fn decide(
     msg: &NotifyInput,
     activity: &Activity,
     read_up_to: Option<&ReadPosition>,
+    viewing: bool,
     now: DateTime<Utc>,
 ) -> Decision {
     let reason = if own_message(msg) {
@@ -152,6 +171,8 @@ pub fn decide(
         SilentReason::CatchUp
     } else if already_read(msg, read_up_to) {
         SilentReason::AlreadyRead
+    } else if viewing {
+        SilentReason::Viewing
     } else if let Some(device) = active_elsewhere(activity, now) {
         SilentReason::ActiveElsewhere {
             device: device.to_owned(),
@@ -233,7 +254,7 @@ mod tests {
                 ..incoming(via)
             };
             assert_eq!(
-                decide(&msg, &nobody, None, at(100)),
+                decide(&msg, &nobody, None, false, at(100)),
                 silent(SilentReason::OwnMessage),
                 "{direction:?} via {via:?}"
             );
@@ -248,7 +269,7 @@ mod tests {
             activity("laptop", &[("laptop", Signal::Available, 90)]),
         ] {
             assert_eq!(
-                decide(&incoming(Via::Archive), &act, None, at(100)),
+                decide(&incoming(Via::Archive), &act, None, false, at(100)),
                 silent(SilentReason::CatchUp)
             );
         }
@@ -269,7 +290,7 @@ mod tests {
         ];
         for (read, want) in cases {
             assert_eq!(
-                decide(&incoming(Via::Live), &nobody, read.as_ref(), at(100)),
+                decide(&incoming(Via::Live), &nobody, read.as_ref(), false, at(100)),
                 want,
                 "read up to {read:?}"
             );
@@ -324,7 +345,7 @@ mod tests {
             for (name, observations, want) in cases {
                 let act = activity("laptop", observations);
                 assert_eq!(
-                    &decide(&incoming(via), &act, None, at(100)),
+                    &decide(&incoming(via), &act, None, false, at(100)),
                     want,
                     "{name} via {via:?}"
                 );
@@ -356,6 +377,7 @@ mod tests {
                         &incoming(Via::Live),
                         &activity(me, observations),
                         None,
+                        false,
                         at(100),
                     )
                     .notifies()
@@ -368,39 +390,111 @@ mod tests {
         }
     }
 
+    /// (what it protects, message, activity, read state, viewing, expected)
+    type OrderCase<'a> = (
+        &'a str,
+        NotifyInput,
+        &'a Activity,
+        Option<ReadPosition>,
+        bool,
+        Decision,
+    );
+
     #[test]
-    fn checks_run_in_order_own_catch_up_read_active() {
+    fn checks_run_in_order_own_catch_up_read_viewing_active() {
         let phone_active = activity("laptop", &[("phone", Signal::Available, 90)]);
+        let nobody = activity("laptop", &[]);
         let read = Some(pos(20, 200));
-        // Own and archived: own.
         let own_archived = NotifyInput {
             direction: Direction::Out,
             ..incoming(Via::Archive)
         };
-        assert_eq!(
-            decide(&own_archived, &phone_active, read.as_ref(), at(100)),
-            silent(SilentReason::OwnMessage)
-        );
-        // Archived and read: catch-up.
-        assert_eq!(
-            decide(
-                &incoming(Via::Archive),
+        let cases: &[OrderCase] = &[
+            (
+                "own and archived: own",
+                own_archived,
                 &phone_active,
-                read.as_ref(),
-                at(100)
+                read,
+                true,
+                silent(SilentReason::OwnMessage),
             ),
-            silent(SilentReason::CatchUp)
-        );
-        // Read and another device active: already read.
-        assert_eq!(
-            decide(&incoming(Via::Live), &phone_active, read.as_ref(), at(100)),
-            silent(SilentReason::AlreadyRead)
-        );
-        // Only another device active.
-        assert_eq!(
-            decide(&incoming(Via::Live), &phone_active, None, at(100)),
-            elsewhere("phone")
-        );
+            (
+                "archived, read and viewed: catch-up",
+                incoming(Via::Archive),
+                &phone_active,
+                read,
+                true,
+                silent(SilentReason::CatchUp),
+            ),
+            (
+                "read, viewed and another device active: already read",
+                incoming(Via::Live),
+                &phone_active,
+                read,
+                true,
+                silent(SilentReason::AlreadyRead),
+            ),
+            (
+                "viewed while another device is active: viewing",
+                incoming(Via::Live),
+                &phone_active,
+                None,
+                true,
+                silent(SilentReason::Viewing),
+            ),
+            (
+                "a carbon of a message viewed here: viewing",
+                incoming(Via::CarbonReceived),
+                &phone_active,
+                None,
+                true,
+                silent(SilentReason::Viewing),
+            ),
+            (
+                "viewed and nobody active: viewing, not a popup",
+                incoming(Via::Live),
+                &nobody,
+                None,
+                true,
+                silent(SilentReason::Viewing),
+            ),
+            (
+                "only another device active",
+                incoming(Via::Live),
+                &phone_active,
+                None,
+                false,
+                elsewhere("phone"),
+            ),
+        ];
+        for (name, msg, act, read, viewing, want) in cases {
+            assert_eq!(
+                &decide(msg, act, read.as_ref(), *viewing, at(100)),
+                want,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_conversation_is_viewed_only_when_on_screen_in_the_foreground() {
+        let bob = BareJid::new("bob@example.org").expect("test jid");
+        let colin = BareJid::new("colin@example.org").expect("test jid");
+        // (on screen, in the background, viewed)
+        let cases = [
+            (Some(&bob), false, true),
+            (Some(&bob), true, false),
+            (Some(&colin), false, false),
+            (None, false, false),
+            (None, true, false),
+        ];
+        for (on_screen, background, want) in cases {
+            assert_eq!(
+                viewing(on_screen, background, &bob),
+                want,
+                "{on_screen:?}, background {background}"
+            );
+        }
     }
 
     #[test]
@@ -411,6 +505,7 @@ mod tests {
             (silent(SilentReason::OwnMessage), "own_message"),
             (silent(SilentReason::CatchUp), "catch_up"),
             (silent(SilentReason::AlreadyRead), "already_read"),
+            (silent(SilentReason::Viewing), "viewing"),
         ];
         for (decision, text) in cases {
             assert_eq!(decision.as_str(), text);

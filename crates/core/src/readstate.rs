@@ -27,6 +27,7 @@ use crate::model::{MessageId, StoredMessage};
 
 /// Where a read-state candidate came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ReadSource {
     /// The conversation was read on this device.

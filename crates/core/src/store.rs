@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use jid::BareJid;
 
-use crate::model::{Device, Direction, MessageId, NewMessage, StoredMessage};
+use crate::model::{ConversationSummary, Device, Direction, MessageId, NewMessage, StoredMessage};
 use crate::{Error, Result};
 
 /// The outcome of storing one copy of a message.
@@ -64,6 +64,25 @@ pub trait Store: Send + Sync {
         &self,
         account: &BareJid,
         peer: &BareJid,
+    ) -> impl Future<Output = Result<Vec<StoredMessage>>> + Send;
+
+    /// The account's conversations, newest first (by their newest message's server time,
+    /// then arrival), each with its newest message and its count of unread incoming
+    /// messages.
+    fn conversations(
+        &self,
+        account: &BareJid,
+    ) -> impl Future<Output = Result<Vec<ConversationSummary>>> + Send;
+
+    /// One page of a conversation, oldest first: the `limit` messages just before `before`
+    /// in history order (server time, then arrival), or the newest `limit` messages when
+    /// `before` is `None`. Empty when `before` is not a message of this conversation.
+    fn history_page(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        before: Option<MessageId>,
+        limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredMessage>>> + Send;
 
     /// Marks our outgoing message with this stanza `id` attribute as delivered.
@@ -213,6 +232,54 @@ impl Store for MemoryStore {
             .collect();
         out.sort_by_key(|m| (m.timestamp, m.id));
         Ok(out)
+    }
+
+    async fn conversations(&self, account: &BareJid) -> Result<Vec<ConversationSummary>> {
+        let inner = self.lock()?;
+        let mut by_peer: HashMap<&BareJid, ConversationSummary> = HashMap::new();
+        for (_, m, _) in inner.messages.iter().filter(|(a, _, _)| a == account) {
+            let unread = u64::from(m.direction == Direction::In && !m.read);
+            match by_peer.get_mut(&m.conversation) {
+                Some(summary) => {
+                    summary.unread += unread;
+                    if (summary.last.timestamp, summary.last.id) < (m.timestamp, m.id) {
+                        summary.last = m.clone();
+                    }
+                }
+                None => {
+                    by_peer.insert(
+                        &m.conversation,
+                        ConversationSummary {
+                            peer: m.conversation.clone(),
+                            last: m.clone(),
+                            unread,
+                        },
+                    );
+                }
+            }
+        }
+        let mut out: Vec<ConversationSummary> = by_peer.into_values().collect();
+        out.sort_by_key(|s| std::cmp::Reverse((s.last.timestamp, s.last.id)));
+        Ok(out)
+    }
+
+    async fn history_page(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>> {
+        let history = self.history(account, peer).await?;
+        let end = match before {
+            Some(before) => match history.iter().position(|m| m.id == before) {
+                Some(end) => end,
+                None => return Ok(Vec::new()),
+            },
+            None => history.len(),
+        };
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(history[end.saturating_sub(limit)..end].to_vec())
     }
 
     async fn mark_delivered(

@@ -26,7 +26,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqlitePool};
 use tandem_core::model::{
-    DedupKeys, Device, DeviceType, Direction, MessageId, NewMessage, Show, StoredMessage, Via,
+    ConversationSummary, DedupKeys, Device, DeviceType, Direction, MessageId, NewMessage, Show,
+    StoredMessage, Via,
 };
 use tandem_core::store::{Inserted, Store};
 use tandem_core::{Error, Result};
@@ -603,6 +604,97 @@ impl Store for SqliteStore {
         .await
         .map_err(sql("reading history"))?;
         rows.iter().map(|r| message_from_row(r, peer)).collect()
+    }
+
+    async fn conversations(&self, account: &BareJid) -> Result<Vec<ConversationSummary>> {
+        let Some(account_id) = self.find_account(account).await? else {
+            return Ok(Vec::new());
+        };
+        // One query: each conversation's newest message through message_history (read
+        // backwards), its unread count through message_unread.
+        let rows = sqlx::query(
+            "SELECT c.peer, m.id, m.direction, m.sender, m.body, m.server_time, \
+               m.server_time_ns, m.via, m.origin_id, m.stanza_id, m.delivered, m.read, \
+               (SELECT COUNT(*) FROM message u \
+                  WHERE u.conversation_id = c.id AND u.direction = 'in' AND u.read = 0) \
+                 AS unread \
+             FROM conversation c \
+             JOIN message m ON m.id = ( \
+                 SELECT l.id FROM message l WHERE l.conversation_id = c.id \
+                 ORDER BY l.server_time DESC, l.server_time_ns DESC, l.id DESC LIMIT 1) \
+             WHERE c.account_id = ?1 \
+             ORDER BY m.server_time DESC, m.server_time_ns DESC, m.id DESC",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(sql("listing conversations"))?;
+        rows.iter()
+            .map(|row| {
+                let peer: String = column(row, "conversation", "peer")?;
+                let peer = BareJid::new(&peer)
+                    .map_err(|e| Error::Corrupt(format!("conversation peer {peer:?}: {e}")))?;
+                let unread: i64 = column(row, "conversation", "unread")?;
+                let unread = u64::try_from(unread)
+                    .map_err(|_| Error::Corrupt(format!("unread count {unread}")))?;
+                Ok(ConversationSummary {
+                    last: message_from_row(row, &peer)?,
+                    peer,
+                    unread,
+                })
+            })
+            .collect()
+    }
+
+    async fn history_page(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>> {
+        let Some(conversation_id) = self.find_conversation(account, peer).await? else {
+            return Ok(Vec::new());
+        };
+        // Without `before`, start past the end: (i64::MAX, ..) sorts after every message.
+        let start = match before {
+            Some(before) => {
+                let found: Option<(i64, i64)> = sqlx::query_as(
+                    "SELECT server_time, server_time_ns FROM message \
+                     WHERE id = ?1 AND conversation_id = ?2",
+                )
+                .bind(before.0)
+                .bind(conversation_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(sql("reading a history page"))?;
+                match found {
+                    Some((secs, nanos)) => (secs, nanos, before.0),
+                    None => return Ok(Vec::new()),
+                }
+            }
+            None => (i64::MAX, i64::MAX, i64::MAX),
+        };
+        let rows = sqlx::query(
+            "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
+             stanza_id, delivered, read FROM message \
+             WHERE conversation_id = ?1 AND (server_time, server_time_ns, id) < (?2, ?3, ?4) \
+             ORDER BY server_time DESC, server_time_ns DESC, id DESC LIMIT ?5",
+        )
+        .bind(conversation_id)
+        .bind(start.0)
+        .bind(start.1)
+        .bind(start.2)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(sql("reading a history page"))?;
+        let mut page = rows
+            .iter()
+            .map(|r| message_from_row(r, peer))
+            .collect::<Result<Vec<_>>>()?;
+        page.reverse();
+        Ok(page)
     }
 
     async fn mark_delivered(

@@ -2,7 +2,7 @@
 //! WAL and the connection pool are exercised) and once in memory.
 
 use chrono::{DateTime, Utc};
-use tandem_core::model::{Device, MessageId, NewMessage, StoredMessage};
+use tandem_core::model::{ConversationSummary, Device, MessageId, NewMessage, StoredMessage};
 use tandem_core::store::{Inserted, Store};
 use tandem_core::{BareJid, Result};
 use tandem_store::SqliteStore;
@@ -43,6 +43,18 @@ impl Store for FileStore {
     }
     async fn history(&self, account: &BareJid, peer: &BareJid) -> Result<Vec<StoredMessage>> {
         self.store.history(account, peer).await
+    }
+    async fn conversations(&self, account: &BareJid) -> Result<Vec<ConversationSummary>> {
+        self.store.conversations(account).await
+    }
+    async fn history_page(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>> {
+        self.store.history_page(account, peer, before, limit).await
     }
     async fn mark_delivered(
         &self,

@@ -4,7 +4,7 @@
 //! Everything that arrives from the network goes through the rules of `tandem-core` before it
 //! touches the store; nothing from the network can make this task panic.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,9 +19,10 @@ use tandem_core::event::{Event, MessageView, OfflineReason, QuietState};
 use tandem_core::model::{
     DedupKeys, Device, DeviceType, Direction, NewMessage, Show, StoredMessage, Via,
 };
-use tandem_core::notify::{decide, withdraws, Decision, NotifyInput};
+use tandem_core::notify::{self, decide, withdraws, Decision, NotifyInput, SilentReason};
 use tandem_core::readstate::{advance, ReadPosition, ReadSource};
 use tandem_core::rules;
+use tandem_core::status::{device_status, DeviceStatus};
 use tandem_core::store::{Inserted, Store};
 use tokio::sync::{mpsc, oneshot};
 use tokio_xmpp::minidom::Element;
@@ -74,7 +75,9 @@ enum Command {
     Background,
     Presence(Show),
     Read(BareJid),
+    Viewing(Option<BareJid>),
     Counters(oneshot::Sender<Counters>),
+    Devices(oneshot::Sender<Result<Vec<DeviceStatus>, ClientError>>),
     Close {
         reply: oneshot::Sender<()>,
     },
@@ -130,6 +133,7 @@ impl Session {
             show: Show::Available,
             activity,
             read: HashMap::new(),
+            viewing: None,
             notified: HashMap::new(),
             account,
             cfg,
@@ -146,6 +150,7 @@ impl Session {
             run_stored: 0,
             run_duplicates: 0,
             devices: HashMap::new(),
+            idle: HashSet::new(),
         };
         let task = tokio::spawn(actor.run(cmd_rx));
         match ready_rx.await {
@@ -222,11 +227,29 @@ impl Session {
         self.command(Command::Read(peer)).await
     }
 
+    /// Which conversation is on screen in this device's focused window (`None`: none, or
+    /// the window lost focus). While one is set and the app is in the foreground (see
+    /// [`Session::background`]), that conversation is read as [`Session::read`] reads it:
+    /// at once when it has unread messages, and as each new message arrives, which then
+    /// stays silent (`SilentReason::Viewing`).
+    pub async fn viewing(&self, peer: Option<BareJid>) -> Result<(), ClientError> {
+        self.command(Command::Viewing(peer)).await
+    }
+
     /// This device's counters now.
     pub async fn counters(&self) -> Result<Counters, ClientError> {
         let (reply, rx) = oneshot::channel();
         self.command(Command::Counters(reply)).await?;
         rx.await.map_err(|_| ClientError::Closed)
+    }
+
+    /// Every device of our account as last seen, this one included (online first, then by
+    /// resource), each with its state: active, online, away, quiet (in the background) or
+    /// offline (`tandem_core::status::device_status`).
+    pub async fn devices(&self) -> Result<Vec<DeviceStatus>, ClientError> {
+        let (reply, rx) = oneshot::channel();
+        self.command(Command::Devices(reply)).await?;
+        rx.await.map_err(|_| ClientError::Closed)?
     }
 
     async fn command(&self, cmd: Command) -> Result<(), ClientError> {
@@ -321,6 +344,8 @@ struct Actor<S> {
     show: Show,
     activity: Activity,
     read: HashMap<BareJid, ReadPosition>,
+    /// The conversation on screen in a focused window, if any.
+    viewing: Option<BareJid>,
     /// The newest message a notification was shown for, per conversation.
     notified: HashMap<BareJid, ReadPosition>,
     account: BareJid,
@@ -338,6 +363,8 @@ struct Actor<S> {
     run_stored: u64,
     run_duplicates: u64,
     devices: HashMap<String, Device>,
+    /// Our other devices whose latest presence carried XEP-0319 idle, by resource.
+    idle: HashSet<String>,
 }
 
 fn new_id() -> String {
@@ -374,8 +401,12 @@ impl<S: Store + 'static> Actor<S> {
                         self.announce().await;
                     }
                     Some(Command::Read(peer)) => self.read_locally(peer).await,
+                    Some(Command::Viewing(peer)) => self.set_viewing(peer).await,
                     Some(Command::Counters(reply)) => {
                         let _ = reply.send(self.counters_now());
+                    }
+                    Some(Command::Devices(reply)) => {
+                        let _ = reply.send(self.device_statuses().await);
                     }
                     Some(Command::Close { reply }) => {
                         self.close().await;
@@ -470,6 +501,7 @@ impl<S: Store + 'static> Actor<S> {
             self.error(format!("cannot update devices: {e}"));
         }
         self.devices.clear();
+        self.idle.clear();
         match self.store.read_positions(&self.account).await {
             Ok(positions) => {
                 for (peer, id, at) in positions {

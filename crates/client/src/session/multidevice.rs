@@ -70,6 +70,9 @@ impl<S: Store + 'static> Actor<S> {
             },
             server: told,
         });
+        // Back in the foreground with a conversation on screen: what arrived meanwhile is
+        // now in front of the user.
+        self.read_viewed().await;
     }
 
     pub(super) fn counters_now(&self) -> Counters {
@@ -117,7 +120,14 @@ impl<S: Store + 'static> Actor<S> {
                 .await;
         }
         let input = NotifyInput::from(m);
-        let decision = decide(&input, &self.activity, self.read.get(&m.conversation), now);
+        let viewing = notify::viewing(self.viewing.as_ref(), self.quiet, &m.conversation);
+        let decision = decide(
+            &input,
+            &self.activity,
+            self.read.get(&m.conversation),
+            viewing,
+            now,
+        );
         if decision == Decision::Notify {
             let newest = self
                 .notified
@@ -129,11 +139,40 @@ impl<S: Store + 'static> Actor<S> {
         }
         self.counters
             .decision(decision.notifies(), decision.as_str());
+        let read_now = decision == Decision::Silent(SilentReason::Viewing);
         self.emit(Event::Notification {
             conversation: m.conversation.clone(),
             message_id: m.id,
             decision,
         });
+        if read_now {
+            self.read_locally(m.conversation.clone()).await;
+        }
+    }
+
+    /// Remembers the conversation on screen and reads it if it has anything unread.
+    pub(super) async fn set_viewing(&mut self, peer: Option<BareJid>) {
+        self.viewing = peer;
+        self.read_viewed().await;
+    }
+
+    /// Reads the conversation on screen, if any, when the app is in the foreground and the
+    /// conversation has a message past its read position.
+    pub(super) async fn read_viewed(&mut self) {
+        let Some(peer) = self.viewing.clone() else {
+            return;
+        };
+        if !notify::viewing(Some(&peer), self.quiet, &peer) {
+            return;
+        }
+        let newest = match self.store.history_page(&self.account, &peer, None, 1).await {
+            Ok(page) => page.last().map(ReadPosition::from),
+            Err(e) => return self.error(format!("cannot read the conversation: {e}")),
+        };
+        let unread = newest.is_some_and(|n| self.read.get(&peer).is_none_or(|r| *r < n));
+        if unread {
+            self.read_locally(peer).await;
+        }
     }
 
     /// Moves a conversation's read position forward when the rules allow it, and withdraws
@@ -385,6 +424,11 @@ impl<S: Store + 'static> Actor<S> {
             this_device: this,
             last_seen: Utc::now(),
         };
+        if p.payloads.iter().any(|e| e.is("idle", ns::IDLE)) {
+            self.idle.insert(resource.clone());
+        } else {
+            self.idle.remove(&resource);
+        }
         if !this {
             // Activity dates from when the presence was sent, not when it reached us.
             let at = delay.map_or_else(Utc::now, |d| d.min(Utc::now()));
@@ -397,6 +441,23 @@ impl<S: Store + 'static> Actor<S> {
             let iq = Iq::from_get(new_id(), query).with_to(Jid::from(full.clone()));
             self.send_iq(iq, Pending::DiscoInfo(full)).await;
         }
+    }
+
+    /// Our devices as stored, each with its state as this device sees it now.
+    pub(super) async fn device_statuses(&self) -> Result<Vec<DeviceStatus>, ClientError> {
+        let devices = self.store.devices(&self.account).await?;
+        let now = Utc::now();
+        Ok(devices
+            .iter()
+            .map(|d| {
+                let quiet = if d.this_device && self.jid.as_ref() == Some(&d.jid) {
+                    self.quiet
+                } else {
+                    self.idle.contains(&d.resource)
+                };
+                device_status(d, &self.activity, quiet, now)
+            })
+            .collect())
     }
 
     pub(super) async fn update_device(&mut self, device: Device) {

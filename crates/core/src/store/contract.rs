@@ -4,7 +4,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use jid::{BareJid, FullJid, Jid};
 
 use super::{Inserted, Store};
-use crate::model::{DedupKeys, Device, DeviceType, Direction, NewMessage, Show, Via};
+use crate::model::{
+    DedupKeys, Device, DeviceType, Direction, MessageId, NewMessage, Show, StoredMessage, Via,
+};
 
 fn bare(s: &str) -> BareJid {
     BareJid::new(s).expect("contract jid")
@@ -307,6 +309,145 @@ pub async fn reading_marks_messages_up_to_the_position(store: &impl Store) {
         .is_empty());
 }
 
+/// The conversation list is newest first, by each conversation's newest message (server
+/// time, then arrival, whatever order the copies were stored in), and counts the incoming
+/// messages not read yet.
+pub async fn conversations_are_listed_newest_first_with_unread_counts(store: &impl Store) {
+    let bob = bare("bob@example.org");
+    let colin = bare("colin@example.org");
+    let dave = bare("dave@example.org");
+    let to = |peer: &BareJid, mut m: NewMessage| {
+        m.peer = peer.clone();
+        m
+    };
+    // (conversation, message): bob's newest is at 40 although stored before colin's 30;
+    // dave's two messages share a second, so arrival breaks the tie.
+    let msgs = [
+        to(
+            &bob,
+            msg(Direction::In, "b1", 10, Some("b1"), None, Via::Live),
+        ),
+        to(
+            &bob,
+            msg(Direction::In, "b2", 40, Some("b2"), None, Via::Archive),
+        ),
+        to(
+            &bob,
+            msg(Direction::Out, "b3", 20, None, Some("b3"), Via::Local),
+        ),
+        to(
+            &colin,
+            msg(Direction::In, "c1", 30, Some("c1"), None, Via::Live),
+        ),
+        to(
+            &dave,
+            msg(Direction::Out, "d1", 5, None, Some("d1"), Via::Local),
+        ),
+        to(
+            &dave,
+            msg(Direction::In, "d2", 5, Some("d2"), None, Via::Live),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for m in &msgs {
+        let Inserted::New(stored) = store.insert_message(&alice(), m).await.expect("insert") else {
+            panic!("new")
+        };
+        ids.push(stored.id);
+    }
+    assert!(store.mark_read(&alice(), &bob, ids[0]).await.expect("read"));
+    // Another account's messages are not counted.
+    store
+        .insert_message(&bare("zed@example.org"), &msgs[3])
+        .await
+        .expect("insert");
+
+    let list = store.conversations(&alice()).await.expect("conversations");
+    let got: Vec<(String, String, u64)> = list
+        .iter()
+        .map(|c| (c.peer.to_string(), c.last.body.clone(), c.unread))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bob@example.org".to_owned(), "b2".to_owned(), 1),
+            ("colin@example.org".to_owned(), "c1".to_owned(), 1),
+            ("dave@example.org".to_owned(), "d2".to_owned(), 1),
+        ]
+    );
+    assert_eq!(list[0].last.id, ids[1]);
+    assert_eq!(list[0].last.conversation, bob);
+    assert!(store
+        .conversations(&bare("nobody@example.org"))
+        .await
+        .expect("conversations")
+        .is_empty());
+}
+
+/// History pages walk back from the newest message: each page holds the messages just
+/// before the given one, oldest first; a message the conversation does not have gives an
+/// empty page.
+pub async fn history_pages_walk_back_oldest_first(store: &impl Store) {
+    let bob = bare("bob@example.org");
+    // Stored out of order; two share a second.
+    for (body, secs) in [("m3", 30), ("m1", 10), ("m2", 20), ("m4", 40), ("m4b", 40)] {
+        let m = msg(Direction::In, body, secs, Some(body), None, Via::Archive);
+        store.insert_message(&alice(), &m).await.expect("insert");
+    }
+    let bodies =
+        |page: &[StoredMessage]| -> Vec<String> { page.iter().map(|m| m.body.clone()).collect() };
+    let newest = store
+        .history_page(&alice(), &bob, None, 2)
+        .await
+        .expect("page");
+    assert_eq!(bodies(&newest), ["m4", "m4b"]);
+    let before = store
+        .history_page(&alice(), &bob, Some(newest[0].id), 2)
+        .await
+        .expect("page");
+    assert_eq!(bodies(&before), ["m2", "m3"]);
+    let last = store
+        .history_page(&alice(), &bob, Some(before[0].id), 2)
+        .await
+        .expect("page");
+    assert_eq!(bodies(&last), ["m1"]);
+    assert!(store
+        .history_page(&alice(), &bob, Some(last[0].id), 2)
+        .await
+        .expect("page")
+        .is_empty());
+    let all = store
+        .history_page(&alice(), &bob, None, 100)
+        .await
+        .expect("page");
+    assert_eq!(bodies(&all), ["m1", "m2", "m3", "m4", "m4b"]);
+    assert!(store
+        .history_page(&alice(), &bob, None, 0)
+        .await
+        .expect("page")
+        .is_empty());
+    // Unknown, or a message of another conversation.
+    let mut other = msg(Direction::In, "c", 50, Some("c"), None, Via::Live);
+    other.peer = bare("colin@example.org");
+    let Inserted::New(other) = store
+        .insert_message(&alice(), &other)
+        .await
+        .expect("insert")
+    else {
+        panic!("new")
+    };
+    assert!(store
+        .history_page(&alice(), &bob, Some(other.id), 10)
+        .await
+        .expect("page")
+        .is_empty());
+    assert!(store
+        .history_page(&alice(), &bob, Some(MessageId(999_999)), 10)
+        .await
+        .expect("page")
+        .is_empty());
+}
+
 /// Devices are kept per resource, go offline together, and list online first.
 pub async fn devices_are_tracked_per_resource(store: &impl Store) {
     let device = |res: &str, online: bool, kind: DeviceType| Device {
@@ -383,6 +524,8 @@ macro_rules! store_contract_tests {
             outgoing_messages_are_read_incoming_start_unread,
             receipts_mark_delivered_once,
             reading_marks_messages_up_to_the_position,
+            conversations_are_listed_newest_first_with_unread_counts,
+            history_pages_walk_back_oldest_first,
             devices_are_tracked_per_resource
         );
     };
