@@ -509,3 +509,83 @@ async fn device_states_show_the_active_device_and_the_one_in_the_background() ->
     phone.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_contact_reading_our_messages_marks_them_seen_on_each_of_our_devices() -> Result<()> {
+    use tandem_core::store::Store;
+    use xmpp_parsers::displayed_markers::Displayed;
+    use xmpp_parsers::message::{Id, Message};
+    use xmpp_parsers::stanza::Stanza;
+    let w = World::new()?;
+    let mut laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let mut bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let first = laptop.session.send(w.jid("bob"), "one".into()).await?;
+    let second = laptop.session.send(w.jid("bob"), "two".into()).await?;
+    bob.expect_message("two").await?;
+    phone.expect_message("two").await?;
+    assert!(!second.seen);
+
+    // Bob reads: his displayed marker names our newest message; both devices of ours get it.
+    bob.session.read(w.jid("alice")).await?;
+    let is_seen = |e: &Event| matches!(e, Event::Seen { .. });
+    for dev in [&mut laptop, &mut phone] {
+        let seen = until(dev, "the contact's displayed marker", is_seen).await?;
+        let Event::Seen {
+            conversation,
+            up_to,
+        } = seen
+        else {
+            unreachable!()
+        };
+        assert_eq!(conversation, w.jid("bob"));
+        let history = dev.store.history(&w.jid("alice"), &w.jid("bob")).await?;
+        let newest = history
+            .iter()
+            .find(|m| m.body == "two")
+            .ok_or_else(|| anyhow!("{}: two not stored", dev.name))?;
+        assert_eq!(up_to, newest.id, "{}", dev.name);
+        assert!(history.iter().all(|m| m.seen), "{}: {history:?}", dev.name);
+    }
+    let history = laptop.store.history(&w.jid("alice"), &w.jid("bob")).await?;
+    assert_eq!(history[0].id, first.id);
+
+    // A marker sent to the laptop alone reaches the phone as a received carbon.
+    let third = laptop.session.send(w.jid("bob"), "three".into()).await?;
+    phone.expect_message("three").await?;
+    let origin = third
+        .keys
+        .origin_id
+        .clone()
+        .ok_or_else(|| anyhow!("sent without origin-id"))?;
+    let mut marker = Message::chat(Some(laptop.session.jid().clone().into()));
+    marker.id = Some(Id("marker-3".into()));
+    marker.payloads.push(Displayed { id: Id(origin) }.into());
+    bob.session.send_raw(Stanza::Message(marker)).await?;
+    for dev in [&mut laptop, &mut phone] {
+        until(dev, "the marker for three", is_seen).await?;
+        let history = dev.store.history(&w.jid("alice"), &w.jid("bob")).await?;
+        assert!(history.iter().all(|m| m.seen), "{}: {history:?}", dev.name);
+    }
+
+    // Our own device's marker is read state, never "seen": bob's messages are not ours.
+    bob.session.send(w.jid("alice"), "from bob".into()).await?;
+    phone.expect_message("from bob").await?;
+    laptop.expect_message("from bob").await?;
+    phone.session.read(w.jid("bob")).await?;
+    let read = until(&mut laptop, "the phone's marker", |e| {
+        matches!(e, Event::Read { .. } | Event::Seen { .. })
+    })
+    .await?;
+    assert!(matches!(read, Event::Read { .. }), "{read:?}");
+    // Bob, for whom alice is the contact, sees it as seen.
+    until(&mut bob, "alice's marker", is_seen).await?;
+    let bob_side = bob.store.history(&w.jid("bob"), &w.jid("alice")).await?;
+    assert!(bob_side.iter().any(|m| m.body == "from bob" && m.seen));
+    for d in [laptop, phone, bob] {
+        d.close().await;
+    }
+    Ok(())
+}

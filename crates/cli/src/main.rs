@@ -388,6 +388,7 @@ async fn account(
                 active_window_secs: window
                     .map(|w| w.as_secs().max(1))
                     .or(previous.as_ref().and_then(|p| p.active_window_secs)),
+                notifications: previous.as_ref().is_none_or(|p| p.notifications),
             };
             profile.save_settings(&settings)?;
             println!("{}", output::settings_line(&settings));

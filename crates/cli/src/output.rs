@@ -217,6 +217,10 @@ impl Printer {
                 message_id.0,
                 decision.as_str()
             ),
+            Event::Seen {
+                conversation,
+                up_to,
+            } => format!("{conversation} saw our messages up to message {}", up_to.0),
             Event::Withdrawn { conversation } => {
                 format!("notification for {conversation} withdrawn (read elsewhere)")
             }

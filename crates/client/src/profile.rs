@@ -54,6 +54,16 @@ pub struct Settings {
     /// in seconds (default: five minutes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_window_secs: Option<u64>,
+    /// Whether front ends show notifications on this device (default: on). The engine
+    /// decides as always; this only says whether the desktop shows what it decided.
+    #[serde(default = "notifications_on")]
+    pub notifications: bool,
+}
+
+/// Notifications are on unless the profile says otherwise (profiles written before the
+/// setting existed have none).
+fn notifications_on() -> bool {
+    true
 }
 
 /// An opened profile directory.
@@ -250,7 +260,30 @@ mod tests {
             carbons: true,
             password_store: PasswordStore::File,
             active_window_secs: None,
+            notifications: false,
         }
+    }
+
+    #[test]
+    fn a_profile_written_before_the_notifications_setting_loads_with_them_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "jid = \"alice@example.org\"\nresource = \"laptop\"\ndevice = \"desktop\"\n\
+             carbons = true\npassword_store = \"file\"\n",
+        )
+        .expect("write");
+        let p = Profile::open(dir.path()).expect("open");
+        let loaded = p.settings().expect("load");
+        assert!(loaded.notifications);
+        assert_eq!(loaded.jid.as_str(), "alice@example.org");
+        // Turned off, it stays off.
+        let off = Settings {
+            notifications: false,
+            ..loaded
+        };
+        p.save_settings(&off).expect("save");
+        assert!(!p.settings().expect("load").notifications);
     }
 
     #[test]

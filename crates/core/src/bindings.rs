@@ -60,7 +60,7 @@ fn declarations_match_the_ipc_contract() {
             MessageView::decl(),
             "type MessageView = { id: MessageId, conversation: string, body: string, \
              direction: Direction, from: string, timestamp: string, read: boolean, \
-             delivered: boolean, carbon: boolean, archived: boolean, via: Via, };",
+             delivered: boolean, seen: boolean, carbon: boolean, archived: boolean, via: Via, };",
         ),
         (
             SilentReason::decl(),
@@ -112,6 +112,7 @@ fn every_event_is_tagged_with_its_name_and_carries_the_contracts_fields() {
         r#"{ "event": "presence", jid: string, show: Show, delay?: string, }"#,
         r#"{ "event": "device", devices: Array<Device>, }"#,
         r#"{ "event": "delivered", conversation: string, id: MessageId, }"#,
+        r#"{ "event": "seen", conversation: string, up_to: MessageId, }"#,
         r#"{ "event": "catch_up", stored: number, duplicates: number, pages: number, done: boolean, }"#,
         r#"{ "event": "notification", conversation: string, message_id: MessageId, } & ({ "decision": "notify" } | { "decision": "silent" } & SilentReason)"#,
         r#"{ "event": "withdrawn", conversation: string, }"#,

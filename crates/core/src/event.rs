@@ -33,6 +33,9 @@ pub struct MessageView {
     pub read: bool,
     /// Delivery confirmed by the contact (outgoing).
     pub delivered: bool,
+    /// Displayed by the contact (outgoing): they sent a XEP-0333 displayed marker for it or
+    /// a later message of ours.
+    pub seen: bool,
     /// Arrived as a carbon.
     pub carbon: bool,
     /// Arrived through catch-up.
@@ -52,6 +55,7 @@ impl From<&StoredMessage> for MessageView {
             timestamp: m.timestamp,
             read: m.read,
             delivered: m.delivered,
+            seen: m.seen,
             carbon: m.carbon(),
             archived: m.archived(),
             via: m.via,
@@ -128,6 +132,16 @@ pub enum Event {
         /// Our message.
         id: MessageId,
     },
+    /// The contact displayed our messages up to this one (a XEP-0333 displayed marker from
+    /// their client): it and every earlier outgoing message of the conversation are seen.
+    /// Only moves forward.
+    Seen {
+        /// The contact.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        conversation: BareJid,
+        /// Our newest message now seen.
+        up_to: MessageId,
+    },
     /// Catch-up progress, after each archive page and once at the end.
     CatchUp {
         /// Messages newly stored in this run.
@@ -186,4 +200,34 @@ pub enum Event {
         /// One line, for people.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::SilentReason;
+
+    fn json(event: &Event) -> String {
+        serde_json::to_string(event).expect("json")
+    }
+
+    #[test]
+    fn seen_and_viewing_have_their_listen_json_shapes() {
+        let bob = BareJid::new("bob@example.org").expect("test jid");
+        assert_eq!(
+            json(&Event::Seen {
+                conversation: bob.clone(),
+                up_to: MessageId(7),
+            }),
+            r#"{"event":"seen","conversation":"bob@example.org","up_to":7}"#
+        );
+        assert_eq!(
+            json(&Event::Notification {
+                conversation: bob,
+                message_id: MessageId(8),
+                decision: Decision::Silent(SilentReason::Viewing),
+            }),
+            r#"{"event":"notification","conversation":"bob@example.org","message_id":8,"decision":"silent","reason":"viewing"}"#
+        );
+    }
 }

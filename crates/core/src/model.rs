@@ -151,6 +151,9 @@ pub struct StoredMessage {
     pub read: bool,
     /// Whether the contact's client confirmed delivery (XEP-0184), for outgoing messages.
     pub delivered: bool,
+    /// Whether the contact displayed it or a later message of ours (a XEP-0333 displayed
+    /// marker from the contact), for outgoing messages.
+    pub seen: bool,
     /// How the stored copy arrived.
     pub via: Via,
     /// Keys used for deduplication.

@@ -540,6 +540,7 @@ mod tests {
             timestamp: at(100),
             read: false,
             delivered: false,
+            seen: false,
             via: Via::CarbonReceived,
             keys: Default::default(),
         };

@@ -373,6 +373,7 @@ mod tests {
             timestamp: at(5),
             read: false,
             delivered: false,
+            seen: false,
             via: crate::model::Via::Live,
             keys: Default::default(),
         };

@@ -94,6 +94,17 @@ pub trait Store: Send + Sync {
         stanza_attr_id: &str,
     ) -> impl Future<Output = Result<Option<MessageId>>> + Send;
 
+    /// Marks our outgoing message `up_to` and every earlier outgoing message of the
+    /// conversation (by server time, then arrival) seen by the contact. Returns true when
+    /// `up_to` was not seen yet; false, changing nothing, when it already was (seen ticks only
+    /// move forward) or is not an outgoing message of this conversation.
+    fn mark_seen(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        up_to: MessageId,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
     /// Marks the conversation read up to `up_to` (that message and every earlier one, by
     /// server time then arrival) and remembers the position. Returns false, changing
     /// nothing, when `up_to` is not a message of this conversation. Whether the position may
@@ -190,6 +201,7 @@ impl Inner {
             timestamp: msg.timestamp,
             read: msg.direction == Direction::Out,
             delivered: false,
+            seen: false,
             via: msg.via,
             keys: msg.keys.clone(),
         };
@@ -300,6 +312,34 @@ impl Store for MemoryStore {
             m.delivered = true;
             m.id
         }))
+    }
+
+    async fn mark_seen(&self, account: &BareJid, peer: &BareJid, up_to: MessageId) -> Result<bool> {
+        let mut inner = self.lock()?;
+        let Some(target) = inner
+            .messages
+            .iter()
+            .find(|(a, m, _)| {
+                a == account
+                    && m.conversation == *peer
+                    && m.id == up_to
+                    && m.direction == Direction::Out
+                    && !m.seen
+            })
+            .map(|(_, m, _)| (m.timestamp, m.id))
+        else {
+            return Ok(false);
+        };
+        for (a, m, _) in inner.messages.iter_mut() {
+            if a == account
+                && m.conversation == *peer
+                && m.direction == Direction::Out
+                && (m.timestamp, m.id) <= target
+            {
+                m.seen = true;
+            }
+        }
+        Ok(true)
     }
 
     async fn mark_read(&self, account: &BareJid, peer: &BareJid, up_to: MessageId) -> Result<bool> {

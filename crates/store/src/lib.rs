@@ -393,6 +393,7 @@ async fn insert_in(
             timestamp: msg.timestamp,
             read,
             delivered: false,
+            seen: false,
             via: msg.via,
             keys: msg.keys.clone(),
         }));
@@ -498,6 +499,7 @@ fn message_from_row(row: &SqliteRow, conversation: &BareJid) -> Result<StoredMes
         timestamp,
         read: column(row, &what, "read")?,
         delivered: column(row, &what, "delivered")?,
+        seen: column(row, &what, "seen")?,
         via,
         keys: DedupKeys {
             stanza_id: column(row, &what, "stanza_id")?,
@@ -596,7 +598,7 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, delivered, read FROM message WHERE conversation_id = ?1 \
+             stanza_id, delivered, seen, read FROM message WHERE conversation_id = ?1 \
              ORDER BY server_time, server_time_ns, id",
         )
         .bind(conversation_id)
@@ -614,7 +616,7 @@ impl Store for SqliteStore {
         // backwards), its unread count through message_unread.
         let rows = sqlx::query(
             "SELECT c.peer, m.id, m.direction, m.sender, m.body, m.server_time, \
-               m.server_time_ns, m.via, m.origin_id, m.stanza_id, m.delivered, m.read, \
+               m.server_time_ns, m.via, m.origin_id, m.stanza_id, m.delivered, m.seen, m.read, \
                (SELECT COUNT(*) FROM message u \
                   WHERE u.conversation_id = c.id AND u.direction = 'in' AND u.read = 0) \
                  AS unread \
@@ -677,7 +679,7 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, delivered, read FROM message \
+             stanza_id, delivered, seen, read FROM message \
              WHERE conversation_id = ?1 AND (server_time, server_time_ns, id) < (?2, ?3, ?4) \
              ORDER BY server_time DESC, server_time_ns DESC, id DESC LIMIT ?5",
         )
@@ -720,6 +722,38 @@ impl Store for SqliteStore {
         .await
         .map_err(sql("marking message delivered"))?;
         Ok(id.map(MessageId))
+    }
+
+    async fn mark_seen(&self, account: &BareJid, peer: &BareJid, up_to: MessageId) -> Result<bool> {
+        let Some(conversation_id) = self.find_conversation(account, peer).await? else {
+            return Ok(false);
+        };
+        let mut tx = self.begin_write().await?;
+        let target: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT server_time, server_time_ns FROM message \
+             WHERE id = ?1 AND conversation_id = ?2 AND direction = 'out' AND seen = 0",
+        )
+        .bind(up_to.0)
+        .bind(conversation_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(sql("marking seen"))?;
+        let Some((secs, nanos)) = target else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE message SET seen = 1 WHERE conversation_id = ?1 AND direction = 'out' \
+               AND seen = 0 AND (server_time, server_time_ns, id) <= (?2, ?3, ?4)",
+        )
+        .bind(conversation_id)
+        .bind(secs)
+        .bind(nanos)
+        .bind(up_to.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(sql("marking seen"))?;
+        tx.commit().await.map_err(sql("marking seen"))?;
+        Ok(true)
     }
 
     async fn mark_read(&self, account: &BareJid, peer: &BareJid, up_to: MessageId) -> Result<bool> {

@@ -66,6 +66,9 @@ impl Store for FileStore {
             .mark_delivered(account, peer, stanza_attr_id)
             .await
     }
+    async fn mark_seen(&self, account: &BareJid, peer: &BareJid, up_to: MessageId) -> Result<bool> {
+        self.store.mark_seen(account, peer, up_to).await
+    }
     async fn mark_read(
         &self,
         account: &BareJid,

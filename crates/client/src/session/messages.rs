@@ -107,9 +107,14 @@ impl<S: Store + 'static> Actor<S> {
             Via::CarbonReceived => self.counters.carbons_received += 1,
             _ => self.counters.carbons_sent += 1,
         }
-        if via == Via::CarbonSent && inner.bodies.is_empty() {
+        if inner.bodies.is_empty() {
             if let Some(id) = displayed_of(&inner) {
-                return self.on_own_marker(&inner, id).await;
+                // Ours (sent by another device of ours) is read state; the contact's (received
+                // by another device of ours) says they saw our messages.
+                return match via {
+                    Via::CarbonSent => self.on_own_marker(&inner, id).await,
+                    _ => self.on_contact_marker(&inner, id).await,
+                };
             }
         }
         if let Some(id) = receipt_of(&inner) {
@@ -141,6 +146,11 @@ impl<S: Store + 'static> Actor<S> {
         if let Some(id) = receipt_of(&m) {
             self.on_receipt(&m, id).await;
             return;
+        }
+        if m.bodies.is_empty() {
+            if let Some(id) = displayed_of(&m) {
+                return self.on_contact_marker(&m, id).await;
+            }
         }
         let stamp = delay_of(&m).unwrap_or_else(Utc::now);
         let Some(msg) = self.to_new_message(&m, Via::Live, stamp) else {

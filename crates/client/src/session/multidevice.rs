@@ -356,6 +356,36 @@ impl<S: Store + 'static> Actor<S> {
             .await;
     }
 
+    /// A displayed marker from the contact's client (live, or a received carbon of it): they
+    /// saw our message, and so every earlier one of ours. Our own devices' markers never get
+    /// here (they are read state: [`Self::on_own_marker`]).
+    pub(super) async fn on_contact_marker(&mut self, m: &Message, id: String) {
+        let Some(peer) = m.from.as_ref().map(Jid::to_bare) else {
+            return;
+        };
+        if peer == self.account {
+            return;
+        }
+        let Some(target) = self
+            .find_named(&peer, |m| {
+                m.direction == Direction::Out
+                    && (m.keys.origin_id.as_deref() == Some(id.as_str())
+                        || m.keys.stanza_id.as_deref() == Some(id.as_str()))
+            })
+            .await
+        else {
+            return tracing::debug!(%peer, "displayed marker for a message we do not have");
+        };
+        match self.store.mark_seen(&self.account, &peer, target.id).await {
+            Ok(true) => self.emit(Event::Seen {
+                conversation: peer,
+                up_to: target.id,
+            }),
+            Ok(false) => {}
+            Err(e) => self.error(format!("cannot store the seen position: {e}")),
+        }
+    }
+
     /// The newest stored message of the conversation that `named` picks out (a marker's or an
     /// MDS item's message), as a read position; `None` when we do not have it.
     async fn find_read_target(
@@ -363,12 +393,23 @@ impl<S: Store + 'static> Actor<S> {
         peer: &BareJid,
         named: impl Fn(&StoredMessage) -> bool,
     ) -> Option<ReadPosition> {
+        self.find_named(peer, named)
+            .await
+            .as_ref()
+            .map(ReadPosition::from)
+    }
+
+    /// The newest stored message of the conversation that `named` picks out.
+    async fn find_named(
+        &self,
+        peer: &BareJid,
+        named: impl Fn(&StoredMessage) -> bool,
+    ) -> Option<StoredMessage> {
         match self.store.history(&self.account, peer).await {
-            Ok(history) => history
-                .iter()
-                .rev()
-                .find(|m| named(m))
-                .map(ReadPosition::from),
+            Ok(mut history) => {
+                let found = history.iter().rposition(named)?;
+                Some(history.swap_remove(found))
+            }
             Err(e) => {
                 self.error(format!("cannot read the conversation: {e}"));
                 None

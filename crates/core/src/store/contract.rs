@@ -309,6 +309,55 @@ pub async fn reading_marks_messages_up_to_the_position(store: &impl Store) {
         .is_empty());
 }
 
+/// The contact's displayed marker marks our message and every earlier one of ours seen;
+/// seen ticks only move forward, and only for our own messages of that conversation.
+pub async fn seen_marks_our_messages_up_to_the_position(store: &impl Store) {
+    let bob = bare("bob@example.org");
+    let mut ids = Vec::new();
+    for (direction, body, secs) in [
+        (Direction::Out, "o1", 1),
+        (Direction::In, "i1", 2),
+        (Direction::Out, "o2", 3),
+        (Direction::Out, "o3", 4),
+    ] {
+        let m = msg(direction, body, secs, None, Some(body), Via::Local);
+        let Inserted::New(stored) = store.insert_message(&alice(), &m).await.expect("insert")
+        else {
+            panic!("new")
+        };
+        assert!(!stored.seen);
+        ids.push(stored.id);
+    }
+    let seen =
+        |history: Vec<StoredMessage>| -> Vec<bool> { history.iter().map(|m| m.seen).collect() };
+    assert!(store.mark_seen(&alice(), &bob, ids[2]).await.expect("seen"));
+    assert_eq!(
+        seen(store.history(&alice(), &bob).await.expect("history")),
+        [true, false, true, false]
+    );
+    // Backwards, again, an incoming message, another conversation: nothing changes.
+    assert!(!store.mark_seen(&alice(), &bob, ids[0]).await.expect("seen"));
+    assert!(!store.mark_seen(&alice(), &bob, ids[2]).await.expect("seen"));
+    assert!(!store.mark_seen(&alice(), &bob, ids[1]).await.expect("seen"));
+    assert!(!store
+        .mark_seen(&alice(), &bare("colin@example.org"), ids[3])
+        .await
+        .expect("seen"));
+    assert!(!store
+        .mark_seen(&bare("zed@example.org"), &bob, ids[3])
+        .await
+        .expect("seen"));
+    assert_eq!(
+        seen(store.history(&alice(), &bob).await.expect("history")),
+        [true, false, true, false]
+    );
+    assert!(store.mark_seen(&alice(), &bob, ids[3]).await.expect("seen"));
+    let history = store.history(&alice(), &bob).await.expect("history");
+    assert_eq!(seen(history.clone()), [true, false, true, true]);
+    // Seen is not read: the incoming message is still unread.
+    assert!(!history[1].read);
+}
+
 /// The conversation list is newest first, by each conversation's newest message (server
 /// time, then arrival, whatever order the copies were stored in), and counts the incoming
 /// messages not read yet.
@@ -523,6 +572,7 @@ macro_rules! store_contract_tests {
             history_is_oldest_first,
             outgoing_messages_are_read_incoming_start_unread,
             receipts_mark_delivered_once,
+            seen_marks_our_messages_up_to_the_position,
             reading_marks_messages_up_to_the_position,
             conversations_are_listed_newest_first_with_unread_counts,
             history_pages_walk_back_oldest_first,
