@@ -201,10 +201,59 @@ impl Profile {
         }
     }
 
+    /// The account's settings, or `None` when no account has been saved here yet.
+    pub fn saved_settings(&self) -> Result<Option<Settings>, ClientError> {
+        if !self.dir.join(SETTINGS_FILE).exists() {
+            return Ok(None);
+        }
+        self.settings().map(Some)
+    }
+
+    /// Forgets the saved password (keyring entry and file), keeping the settings.
+    pub async fn forget_password(&self, settings: &Settings) -> Result<(), ClientError> {
+        if let Err(e) = std::fs::remove_file(self.dir.join(PASSWORD_FILE)) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(ClientError::Profile(format!(
+                    "cannot remove the password file: {e}"
+                )));
+            }
+        }
+        if settings.password_store == PasswordStore::Keyring {
+            let user = settings.jid.to_string();
+            let removed = tokio::time::timeout(
+                KEYRING_PATIENCE,
+                tokio::task::spawn_blocking(move || {
+                    keyring::Entry::new(KEYRING_SERVICE, &user).and_then(|e| e.delete_credential())
+                }),
+            )
+            .await;
+            match removed {
+                Ok(Ok(Ok(()) | Err(keyring::Error::NoEntry))) => {}
+                Ok(Ok(Err(e))) => {
+                    return Err(ClientError::Profile(format!(
+                        "cannot remove the password from the keyring: {e}"
+                    )))
+                }
+                Ok(Err(_)) | Err(_) => {
+                    return Err(ClientError::Profile(
+                        "the keyring did not answer within 5 s".into(),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The session configuration for these settings.
     pub async fn session_config(&self, settings: &Settings) -> Result<SessionConfig, ClientError> {
         let password = self.password(settings).await?;
-        Ok(SessionConfig {
+        Ok(self.session_config_with(settings, password))
+    }
+
+    /// The session configuration for these settings and this password (at sign-in, before
+    /// anything is saved).
+    pub fn session_config_with(&self, settings: &Settings, password: String) -> SessionConfig {
+        SessionConfig {
             connect: ConnectConfig {
                 jid: settings.jid.clone(),
                 resource: settings.resource.clone(),
@@ -220,7 +269,7 @@ impl Profile {
                 .active_window_secs
                 .map(Duration::from_secs)
                 .unwrap_or(tandem_core::activity::DEFAULT_WINDOW),
-        })
+        }
     }
 }
 
@@ -284,6 +333,19 @@ mod tests {
         };
         p.save_settings(&off).expect("save");
         assert!(!p.settings().expect("load").notifications);
+    }
+
+    #[tokio::test]
+    async fn a_fresh_profile_has_no_saved_account_and_forgetting_removes_the_password() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = Profile::open(dir.path()).expect("open");
+        assert!(p.saved_settings().expect("read").is_none());
+        p.save_settings(&settings()).expect("save");
+        assert_eq!(p.saved_settings().expect("read"), Some(settings()));
+        write_private(&dir.path().join(PASSWORD_FILE), b"secret").expect("write");
+        p.forget_password(&settings()).await.expect("forget");
+        assert!(p.password(&settings()).await.is_err());
+        assert!(p.saved_settings().expect("read").is_some(), "settings stay");
     }
 
     #[test]
