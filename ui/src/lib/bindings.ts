@@ -1,92 +1,397 @@
-// Generated from the Rust types by ts-rs; do not edit.
-// (Hand-copied from /work/contract.md until the shell generates this file with the same names.)
+// Generated from the Rust types by ts-rs (crates/app/src/bindings.rs); do not edit.
+// Regenerate: TANDEM_BLESS=1 cargo test -p tandem-app --test bindings
 
-// ---- from tandem-core (the same JSON as `tandem listen --json`) ----
 export type MessageId = number;
+
 export type Direction = "in" | "out";
+
 export type Via = "local" | "live" | "carbon_received" | "carbon_sent" | "archive";
+
 export type DeviceType = "desktop" | "phone" | "tablet" | "web" | "unknown";
+
 export type Show = "available" | "chat" | "away" | "xa" | "dnd" | "unavailable";
+
 export type ReadSource = "local" | "marker" | "mds" | "reply";
+
 export type QuietState = "active" | "inactive";
+
 export type OfflineReason = "connection_lost" | "requested";
 
-export type MessageView = {
-  id: MessageId,
-  conversation: string,        // the contact's bare JID
-  body: string,
-  direction: Direction,
-  from: string,                // full JID of the sending device (ours for outgoing: alice@x/laptop) or contact
-  timestamp: string,           // server time, RFC 3339
-  read: boolean,               // we have read past it (incoming)
-  delivered: boolean,          // contact's client confirmed delivery (outgoing) -> one tick
-  seen: boolean,               // contact displayed it (XEP-0333 marker) (outgoing) -> two ticks / "read"
-  carbon: boolean,
-  archived: boolean,
-  via: Via,
-};
+export type MessageView = { 
+/**
+ * Row id.
+ */
+id: MessageId, 
+/**
+ * The contact.
+ */
+conversation: string, 
+/**
+ * The text.
+ */
+body: string, 
+/**
+ * In or out.
+ */
+direction: Direction, 
+/**
+ * The sending device or contact.
+ */
+from: string, 
+/**
+ * Server time, RFC 3339.
+ */
+timestamp: string, 
+/**
+ * Read past this message.
+ */
+read: boolean, 
+/**
+ * Delivery confirmed by the contact (outgoing).
+ */
+delivered: boolean, 
+/**
+ * Displayed by the contact (outgoing): they sent a XEP-0333 displayed marker for it or
+ * a later message of ours.
+ */
+seen: boolean, 
+/**
+ * Arrived as a carbon.
+ */
+carbon: boolean, 
+/**
+ * Arrived through catch-up.
+ */
+archived: boolean, 
+/**
+ * How it arrived.
+ */
+via: Via, };
 
-export type SilentReason =
-  | { reason: "active_elsewhere", device: string }
-  | { reason: "own_message" }
-  | { reason: "catch_up" }
-  | { reason: "already_read" }
-  | { reason: "viewing" };      // the conversation is open in this device's focused window
-export type Decision = { decision: "notify" } | ({ decision: "silent" } & SilentReason);
+export type SilentReason = { "reason": "active_elsewhere", 
+/**
+ * The active device's resource.
+ */
+device: string, } | { "reason": "own_message" } | { "reason": "catch_up" } | { "reason": "already_read" } | { "reason": "viewing" };
 
-export type Device = {
-  jid: string, resource: string, show: Show, device_type: DeviceType,
-  online: boolean, this_device: boolean, last_seen: string,
-};
+export type Decision = { "decision": "notify" } | { "decision": "silent" } & SilentReason;
+
+export type Device = { 
+/**
+ * The resource's full JID.
+ */
+jid: string, 
+/**
+ * Its resource part.
+ */
+resource: string, 
+/**
+ * Its presence.
+ */
+show: Show, 
+/**
+ * Its kind.
+ */
+device_type: DeviceType, 
+/**
+ * Whether it is online as far as we last saw.
+ */
+online: boolean, 
+/**
+ * Whether it is the device this profile runs.
+ */
+this_device: boolean, 
+/**
+ * When we last saw its presence change.
+ */
+last_seen: string, };
+
 export type DeviceState = "active" | "online" | "away" | "quiet" | "offline";
-export type DeviceStatus = {
-  jid: string, resource: string, device_type: DeviceType, show: Show,
-  online: boolean, this_device: boolean,
-  state: DeviceState,            // active: the active device (spec rule); quiet: in the background (CSI / away with idle)
-  last_activity: string | null,  // last Available presence or message
-  last_seen: string,
-};
 
-export type Counters = {
-  MDMSessions: number, MDMQuietModeSessions: number, MDMQuietModeMillis: number,
-  MDMBufferFlushes: number, MDMBufferFlushPacketCount: number, MDMBufferAvgQueuedTime: number,
-  carbons_received: number, carbons_sent: number, notifications_shown: number,
-  notifications_suppressed: { [reason: string]: number }, duplicates_dropped: number,
-};
+export type DeviceStatus = { 
+/**
+ * The resource's full JID.
+ */
+jid: string, 
+/**
+ * Its resource part.
+ */
+resource: string, 
+/**
+ * Its kind.
+ */
+device_type: DeviceType, 
+/**
+ * Its presence.
+ */
+show: Show, 
+/**
+ * Whether it is online as far as we last saw.
+ */
+online: boolean, 
+/**
+ * Whether it is the device this profile runs.
+ */
+this_device: boolean, 
+/**
+ * What it is doing.
+ */
+state: DeviceState, 
+/**
+ * When it last sent Available presence or a message, as seen by this device.
+ */
+last_activity: string | null, 
+/**
+ * When we last saw its presence change.
+ */
+last_seen: string, };
 
-export type Event =
-  | { event: "connected", jid: string, resumed: boolean }
-  | { event: "disconnected", reason: OfflineReason }
-  | ({ event: "message" } & MessageView)
-  | { event: "presence", jid: string, show: Show, delay?: string }
-  | { event: "device", devices: Array<Device> }
-  | { event: "delivered", conversation: string, id: MessageId }
-  | { event: "seen", conversation: string, up_to: MessageId }
-  | { event: "catch_up", stored: number, duplicates: number, pages: number, done: boolean }
-  | ({ event: "notification", conversation: string, message_id: MessageId } & Decision)
-  | { event: "withdrawn", conversation: string }
-  | { event: "read", conversation: string, up_to: MessageId, source: ReadSource }
-  | { event: "quiet", state: QuietState, server: boolean }
-  | ({ event: "counters" } & Counters)
-  | { event: "error", message: string };
+export type Counters = { 
+/**
+ * Our account's devices online now, this one included (MDMSessions).
+ */
+MDMSessions: number, 
+/**
+ * Times this device entered quiet mode (MDMQuietModeSessions).
+ */
+MDMQuietModeSessions: number, 
+/**
+ * Milliseconds spent in quiet mode, the current stretch included.
+ */
+MDMQuietModeMillis: number, 
+/**
+ * Buffer flushes seen on becoming active: the server released what it held back
+ * (MDMBufferFlushes).
+ */
+MDMBufferFlushes: number, 
+/**
+ * Stanzas the server had held back while this device was inactive
+ * (MDMBufferFlushPacketCount).
+ */
+MDMBufferFlushPacketCount: number, 
+/**
+ * Average time those stanzas were held, in milliseconds, from their delay stamps
+ * (MDMBufferAvgQueuedTime).
+ */
+MDMBufferAvgQueuedTime: number, 
+/**
+ * Carbon copies of messages our other devices received.
+ */
+carbons_received: number, 
+/**
+ * Carbon copies of messages our other devices sent.
+ */
+carbons_sent: number, 
+/**
+ * Notifications shown on this device.
+ */
+notifications_shown: number, 
+/**
+ * Notifications not shown, by reason (`active_elsewhere`, `own_message`, ...).
+ */
+notifications_suppressed: { [key in string]?: number }, 
+/**
+ * Copies of messages already stored, dropped.
+ */
+duplicates_dropped: number, };
 
-// ---- from the app facade (tandem-app) ----
-export type SignIn = {
-  jid: string, password: string,
-  server: string | null,        // "host:port", advanced
-  ca_file: string | null,       // path to a PEM CA, advanced
-  device: DeviceType,           // advanced, default "desktop"
-};
-export type SavedAccount = { jid: string, server: string | null, ca_file: string | null, device: DeviceType };
-export type Me = { account: string, jid: string, resource: string, device: DeviceType };
-export type ConversationSummary = { peer: string, last: MessageView, unread: number };
-export type AppSettings = {
-  multi_device: boolean,        // carbons on/off
-  active_window_secs: number,   // default 300
-  notifications: boolean,
-  device: DeviceType,
-};
-export type AppErrorKind =
-  | "invalid_jid" | "auth" | "unreachable" | "tls" | "server"
-  | "not_signed_in" | "storage" | "profile" | "invalid_input" | "closed";
-export type AppError = { kind: AppErrorKind, message: string };   // message: one line for people
+export type Event = { "event": "connected", 
+/**
+ * Our bound full JID.
+ */
+jid: string, 
+/**
+ * Whether the previous stream was resumed (XEP-0198) rather than started anew.
+ */
+resumed: boolean, } | { "event": "disconnected", 
+/**
+ * Why.
+ */
+reason: OfflineReason, } | { "event": "message" } & MessageView | { "event": "presence", 
+/**
+ * Whose presence.
+ */
+jid: string, 
+/**
+ * Their availability.
+ */
+show: Show, 
+/**
+ * When it was sent, if the server held it back or replayed it (XEP-0203 delay).
+ */
+delay?: string, } | { "event": "device", 
+/**
+ * All devices as now known, this one included.
+ */
+devices: Array<Device>, } | { "event": "delivered", 
+/**
+ * The contact.
+ */
+conversation: string, 
+/**
+ * Our message.
+ */
+id: MessageId, } | { "event": "seen", 
+/**
+ * The contact.
+ */
+conversation: string, 
+/**
+ * Our newest message now seen.
+ */
+up_to: MessageId, } | { "event": "catch_up", 
+/**
+ * Messages newly stored in this run.
+ */
+stored: number, 
+/**
+ * Copies already stored and skipped.
+ */
+duplicates: number, 
+/**
+ * Pages read.
+ */
+pages: number, 
+/**
+ * The archive has been read to its end.
+ */
+done: boolean, } | { "event": "notification", 
+/**
+ * The conversation.
+ */
+conversation: string, 
+/**
+ * The message.
+ */
+message_id: MessageId, } & ({ "decision": "notify" } | { "decision": "silent" } & SilentReason) | { "event": "withdrawn", 
+/**
+ * The conversation.
+ */
+conversation: string, } | { "event": "read", 
+/**
+ * The conversation.
+ */
+conversation: string, 
+/**
+ * The newest message now read.
+ */
+up_to: MessageId, 
+/**
+ * What moved it: this device, a displayed marker or an MDS item from another device
+ * of ours, or a reply sent from another device.
+ */
+source: ReadSource, } | { "event": "quiet", 
+/**
+ * `active` (foreground) or `inactive` (background).
+ */
+state: QuietState, 
+/**
+ * Whether the server was told (it advertises `urn:xmpp:csi:0`).
+ */
+server: boolean, } | { "event": "counters" } & Counters | { "event": "error", 
+/**
+ * One line, for people.
+ */
+message: string, };
+
+export type SignIn = { 
+/**
+ * The account, `user@domain`.
+ */
+jid: string, 
+/**
+ * Its password.
+ */
+password: string, 
+/**
+ * `HOST:PORT` to connect to instead of the domain (advanced).
+ */
+server: string | null, 
+/**
+ * A PEM file with an extra CA to trust (advanced).
+ */
+ca_file: string | null, 
+/**
+ * The type of this device, shown to the account's other devices.
+ */
+device: DeviceType, };
+
+export type SavedAccount = { 
+/**
+ * The account.
+ */
+jid: string, 
+/**
+ * `HOST:PORT`, when set.
+ */
+server: string | null, 
+/**
+ * The extra CA file, when set.
+ */
+ca_file: string | null, 
+/**
+ * This device's type.
+ */
+device: DeviceType, };
+
+export type Me = { 
+/**
+ * The account's bare JID.
+ */
+account: string, 
+/**
+ * This device's full JID.
+ */
+jid: string, 
+/**
+ * This device's resource (its name among the account's devices).
+ */
+resource: string, 
+/**
+ * This device's type.
+ */
+device: DeviceType, };
+
+export type ConversationSummary = { 
+/**
+ * The contact's bare JID.
+ */
+peer: string, 
+/**
+ * The newest message.
+ */
+last: MessageView, 
+/**
+ * Incoming messages not yet read.
+ */
+unread: number, };
+
+export type AppSettings = { 
+/**
+ * Multi-device messaging (XEP-0280 carbons) on or off.
+ */
+multi_device: boolean, 
+/**
+ * How long a device stays the active one after its last Available presence or message.
+ */
+active_window_secs: number, 
+/**
+ * Desktop notifications on or off.
+ */
+notifications: boolean, 
+/**
+ * This device's type.
+ */
+device: DeviceType, };
+
+export type AppErrorKind = "invalid_jid" | "auth" | "unreachable" | "tls" | "server" | "not_signed_in" | "storage" | "profile" | "invalid_input" | "closed";
+
+export type AppError = { 
+/**
+ * What kind of failure.
+ */
+kind: AppErrorKind, 
+/**
+ * One line for people, saying what went wrong and, where it helps, what to do.
+ */
+message: string, };
