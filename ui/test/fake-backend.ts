@@ -223,6 +223,8 @@ export class FakeBackend {
         return { ...this.settings };
       case 'counters':
         return structuredClone(this.counters);
+      case 'visible':
+        return null;
       case 'activity':
         return null;
       case 'open_link': {

@@ -85,6 +85,8 @@ export const saveSettings = (settings: AppSettings) =>
   call<AppSettings>('save_settings', { settings });
 export const counters = () => call<Counters>('counters');
 export const activity = () => call<null>('activity');
+/** The window was hidden or minimised (false) or shown again (true). */
+export const visible = (visible: boolean) => call<null>('visible', { visible });
 export const openLink = (url: string) => call<null>('open_link', { url });
 
 // ---- events ----
