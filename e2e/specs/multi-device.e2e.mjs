@@ -13,7 +13,7 @@
 // not notify (decision "viewing"), so steps 2–4 keep the list, not the conversation, on screen.
 /* global $, $$, browser, expect */
 import { world } from '../support/world.mjs';
-import { sel, waitForConversationList, conversationRow, previewOf, unreadOf, screenshot } from '../support/app.mjs';
+import { sel, waitForConversationList, conversationRow, previewOf, unreadOf, screenshot, textOf } from '../support/app.mjs';
 
 const APP_NAME = 'Tandem';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +29,7 @@ describe('Tandem desktop, alice/laptop with alice/phone and bob on a lab Prosody
 
   it('restores alice/laptop and shows the conversation list', async () => {
     await waitForConversationList();
-    await expect($(sel.me)).toHaveText(w.alice);
+    expect(await textOf(await $(sel.me))).toBe(w.alice);
     // The app's session is up: the phone sees the laptop come online.
     await w.phone.waitFor((e) => e.event === 'presence' && e.jid === `${w.alice}/laptop` && e.show === 'available', {
       timeoutMs: 30_000,

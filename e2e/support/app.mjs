@@ -58,7 +58,15 @@ export async function conversationRow(peer, timeout = 20_000) {
 
 /** The preview text of the row of `peer`. */
 export async function previewOf(peer) {
-  return (await (await conversationRow(peer)).$(sel.preview)).getText();
+  return textOf(await (await conversationRow(peer)).$(sel.preview));
+}
+
+/**
+ * An element's text content. WebKitWebDriver's getText answers "" for text clipped with
+ * `text-overflow: ellipsis` (a preview, a long JID), so the DOM's own text is read instead.
+ */
+export async function textOf(element) {
+  return ((await element.getProperty('textContent')) ?? '').trim();
 }
 
 /** The unread count shown on the row of `peer` (0 when no badge). */
