@@ -7,6 +7,7 @@ use tandem_core::event::{Event, QuietState};
 use tandem_core::model::{DeviceType, Show};
 use tandem_core::notify::{Decision, SilentReason};
 use tandem_core::readstate::ReadSource;
+use tandem_core::store::Store;
 use tandem_tests::{Dev, World};
 
 /// Waits for the notification decision about the message with this body.
@@ -584,6 +585,39 @@ async fn the_contact_reading_our_messages_marks_them_seen_on_each_of_our_devices
     until(&mut bob, "alice's marker", is_seen).await?;
     let bob_side = bob.store.history(&w.jid("bob"), &w.jid("alice")).await?;
     assert!(bob_side.iter().any(|m| m.body == "from bob" && m.seen));
+    for d in [laptop, phone, bob] {
+        d.close().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_reply_sent_while_this_device_was_away_reads_the_conversation_on_catch_up() -> Result<()>
+{
+    let w = World::new()?;
+    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    bob.session
+        .send(w.jid("alice"), "are you coming tonight?".into())
+        .await?;
+    phone.expect_message("are you coming tonight?").await?;
+    phone
+        .session
+        .send(w.jid("bob"), "yes, at eight".into())
+        .await?;
+    // The laptop signs in afterwards and finds both in the archive (device() waits for the
+    // catch-up to finish): bob's message is read, because alice answered it from her phone.
+    let laptop = w
+        .device("alice", "laptop", DeviceType::Desktop, true)
+        .await?;
+    let history = laptop.store.history(&laptop.account, &w.jid("bob")).await?;
+    let question = history
+        .iter()
+        .find(|m| m.body == "are you coming tonight?")
+        .ok_or_else(|| anyhow!("the laptop did not catch up bob's message: {history:?}"))?;
+    assert!(question.read, "{question:?}");
+    let summary = laptop.store.conversations(&laptop.account).await?;
+    assert_eq!(summary.first().map(|c| c.unread), Some(0), "{summary:?}");
     for d in [laptop, phone, bob] {
         d.close().await;
     }

@@ -118,6 +118,10 @@ impl<S: Store + 'static> Actor<S> {
             }
             self.move_read(&m.conversation, Some(position), ReadSource::Reply, &m.from)
                 .await;
+        } else if m.via == Via::Archive && m.direction == Direction::Out {
+            // A reply sent while this device was away reads the conversation just the same.
+            self.move_read(&m.conversation, Some(position), ReadSource::Reply, &m.from)
+                .await;
         }
         let input = NotifyInput::from(m);
         let viewing = notify::viewing(self.viewing.as_ref(), self.quiet, &m.conversation);
