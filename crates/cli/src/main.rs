@@ -5,6 +5,7 @@
 //! `listen`) on stdout, with logs on stderr (`RUST_LOG`).
 
 mod demo;
+mod demo_app;
 mod eventlog;
 mod output;
 mod scenario;
@@ -90,8 +91,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Start a local Prosody and play a multi-device conversation as a timeline.
-    Demo,
+    /// Start a local Prosody and play a multi-device conversation as a timeline; with
+    /// `--app`, open the desktop app signed in as alice's laptop instead, with her phone,
+    /// bob and colin driven from here.
+    Demo {
+        /// The desktop app's binary (`target/release/tandem-desktop`).
+        #[arg(long, value_name = "BINARY")]
+        app: Option<PathBuf>,
+    },
     /// Run a local lab Prosody for scripts: registers the accounts, prints one line
     /// `server=HOST:PORT ca=PEM domain=DOMAIN` and serves until stdin closes.
     Lab {
@@ -199,7 +206,8 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
-        Command::Demo => return demo::run().await,
+        Command::Demo { app: None } => return demo::run().await,
+        Command::Demo { app: Some(app) } => return demo_app::run(app).await,
         Command::Lab { accounts } => return lab(accounts.clone()).await,
         Command::Scenario {
             command: ScenarioCommand::Run { files },
@@ -221,7 +229,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Devices { json } => devices(&profile, json).await,
         Command::Listen { json } => listen(&profile, json, window).await,
         Command::Counters { json } => counters(&profile, json),
-        Command::Demo | Command::Scenario { .. } | Command::Lab { .. } => {
+        Command::Demo { .. } | Command::Scenario { .. } | Command::Lab { .. } => {
             bail!("internal error: this command runs without a profile")
         }
     }
