@@ -12,6 +12,8 @@
 // While a conversation is open in the focused window the app reads what arrives itself and does
 // not notify (decision "viewing"), so steps 2–4 keep the list, not the conversation, on screen.
 /* global $, $$, browser, expect */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { world } from '../support/world.mjs';
 import { sel, waitForConversationList, conversationRow, previewOf, unreadOf, screenshot, textOf } from '../support/app.mjs';
 
@@ -134,5 +136,39 @@ describe('Tandem desktop, alice/laptop with alice/phone and bob on a lab Prosody
       { timeout: 10_000, timeoutMsg: 'the sent message is not in the conversation view' },
     );
     await screenshot(w.artifacts, '5-sent');
+  });
+
+  it('shows the devices, and opens the conversation when its notification is clicked', async () => {
+    // Leave the conversation for "Your devices": nothing on screen is read by looking at it.
+    await (await (await $('nav[aria-label="App"]')).$('button*=Your devices')).click();
+    await (await $('h1=Your devices')).waitForDisplayed({ timeout: 10_000 });
+    await browser.waitUntil(
+      async () => {
+        const page = await textOf(await $('body'));
+        return page.includes('This device') && page.includes('phone');
+      },
+      { timeout: 10_000, timeoutMsg: 'the devices screen does not list this device and the phone' },
+    );
+    // The app sent the last message, so it is the active device again.
+    const since = w.notifications.now();
+    const text = 'open me from the notification';
+    w.bobPc.send(w.alice, text);
+    await w.notifications.waitForShown((n) => `${n.summary}\n${n.body}`.includes(text.slice(0, 20)), {
+      appName: APP_NAME,
+      since,
+      timeoutMs: 20_000,
+    });
+    // Click it (dunst invokes the notification's default action).
+    await promisify(execFile)('dunstctl', ['action', '0'], { timeout: 10_000 });
+    const region = await $(sel.messages(w.bob));
+    await region.waitForDisplayed({
+      timeout: 10_000,
+      timeoutMsg: 'clicking the notification did not open the conversation',
+    });
+    await browser.waitUntil(async () => (await textOf(region)).includes(text), {
+      timeout: 10_000,
+      timeoutMsg: 'the opened conversation does not show the message',
+    });
+    await screenshot(w.artifacts, '6-opened-from-notification');
   });
 });
