@@ -7,8 +7,15 @@ let env;
 before(async () => (env = await setup()));
 after(async () => env?.close());
 
+/** Today at noon: "Today" and "Yesterday" must not depend on when the suite runs. */
+function noon() {
+  const d = new Date();
+  d.setHours(12, 0, 0, 0);
+  return d;
+}
+
 async function openBob(scenario = CHAT) {
-  const opened = await env.openApp(scenario);
+  const opened = await env.openApp(scenario, { at: noon() });
   await opened.page.locator('button.conv[data-peer="bob@example.org"]').click();
   await opened.page.locator('.msg[data-id="7"]').waitFor();
   return opened;

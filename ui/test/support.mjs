@@ -72,7 +72,8 @@ export async function setup() {
   });
   for (const p of context.pages()) await p.close();
 
-  async function openApp(scenario = {}, { viewport } = {}) {
+  async function openApp(scenario = {}, options = {}) {
+    const { viewport } = options;
     const page = await context.newPage();
     if (viewport) await page.setViewportSize(viewport);
     const problems = { errors: [], dialogs: [], csp: [] };
@@ -88,6 +89,10 @@ export async function setup() {
     await page.addInitScript((s) => {
       window.__TANDEM_SCENARIO__ = s;
     }, scenario);
+    if (options.at) {
+      // A fixed wall clock (timers still run), for tests whose labels depend on the date.
+      await page.clock.setFixedTime(options.at);
+    }
     await page.goto(base);
     await page.waitForFunction(() => window.__harnessReady === true);
     return { page, problems };
