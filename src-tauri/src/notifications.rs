@@ -125,6 +125,22 @@ struct Mobile {
 #[cfg(mobile)]
 impl Mobile {
     fn new(app: AppHandle) -> Self {
+        use tauri_plugin_notification::NotificationExt;
+        // A tap on a notification opens its conversation, as a click does on desktop.
+        let handle = app.clone();
+        let registered = app.notification().on_action(move |performed| {
+            let conversation = performed
+                .notification()
+                .and_then(|n| n.extra().get("conversation"))
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<BareJid>().ok());
+            if let Some(conversation) = conversation {
+                open_conversation(&handle, &conversation);
+            }
+        });
+        if let Err(e) = registered {
+            tracing::warn!(error = %e, "tapping a notification will not open its conversation");
+        }
         Self { app }
     }
 
@@ -158,7 +174,11 @@ impl Notifier for Mobile {
 
     fn withdraw(&self, conversation: &BareJid) {
         use tauri_plugin_notification::NotificationExt;
-        if let Err(e) = self.app.notification().remove(vec![Self::id(conversation)]) {
+        if let Err(e) = self
+            .app
+            .notification()
+            .remove_active(vec![Self::id(conversation)])
+        {
             tracing::warn!(error = %e, "could not withdraw a notification");
         }
     }
