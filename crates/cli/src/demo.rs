@@ -46,6 +46,49 @@ impl Style {
     }
 }
 
+/// Starts the demo's lab Prosody and says where it runs.
+pub(crate) async fn start_lab() -> Result<Lab> {
+    let lab = tokio::task::spawn_blocking(Lab::start)
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+        .context("cannot start the local Prosody")?;
+    println!(
+        "local Prosody {} on {} (pid {})",
+        lab.domain(),
+        lab.c2s_addr(),
+        lab.pid()
+    );
+    Ok(lab)
+}
+
+/// The demo accounts' password.
+pub(crate) fn password(user: &str) -> String {
+    format!("{user}-demo-pw")
+}
+
+/// A demo device's session configuration on the lab.
+pub(crate) fn config(
+    lab: &Lab,
+    user: &str,
+    resource: &str,
+    device: DeviceType,
+) -> Result<SessionConfig> {
+    Ok(SessionConfig {
+        connect: ConnectConfig {
+            jid: format!("{user}@{}", lab.domain()).parse()?,
+            resource: resource.into(),
+            password: password(user),
+            server: Some(lab.c2s_addr().to_string()),
+            ca_file: Some(lab.ca_file().to_owned()),
+            timeout: Duration::from_secs(8),
+        },
+        carbons: true,
+        device,
+        ack_timeout: Duration::from_secs(10),
+        active_window: tandem_core::activity::DEFAULT_WINDOW,
+    })
+}
+
 fn how(via: Via) -> &'static str {
     match via {
         Via::Local => "sent from here",
@@ -64,22 +107,10 @@ pub async fn run() -> Result<()> {
         "{}",
         style.paint("1;36", "Tandem demo: the Multiple Device Messaging flow")
     );
-    let lab = tokio::task::spawn_blocking(Lab::start)
-        .await
-        .map_err(|e| anyhow!("{e}"))?
-        .context("cannot start the local Prosody")?;
-    println!(
-        "local Prosody {} on {} (pid {})",
-        lab.domain(),
-        lab.c2s_addr(),
-        lab.pid()
-    );
+    let lab = start_lab().await?;
     let mut jids = Vec::new();
     for user in ["alice", "bob", "colin"] {
-        jids.push(
-            lab.register(user, &format!("{user}-demo-pw"))?
-                .parse::<BareJid>()?,
-        );
+        jids.push(lab.register(user, &password(user))?.parse::<BareJid>()?);
     }
     let (alice, bob, colin) = (jids[0].clone(), jids[1].clone(), jids[2].clone());
     let tmp = tempfile::tempdir()?;
@@ -93,20 +124,7 @@ pub async fn run() -> Result<()> {
     ] {
         let store =
             Arc::new(SqliteStore::open(&tmp.path().join(format!("{user}-{resource}.db"))).await?);
-        let config = SessionConfig {
-            connect: ConnectConfig {
-                jid: format!("{user}@{}", lab.domain()).parse()?,
-                resource: resource.into(),
-                password: format!("{user}-demo-pw"),
-                server: Some(lab.c2s_addr().to_string()),
-                ca_file: Some(lab.ca_file().to_owned()),
-                timeout: Duration::from_secs(8),
-            },
-            carbons: true,
-            device,
-            ack_timeout: Duration::from_secs(10),
-            active_window: tandem_core::activity::DEFAULT_WINDOW,
-        };
+        let config = config(&lab, user, resource, device)?;
         let mut d = Device {
             name,
             session: None,

@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use jid::BareJid;
-use tandem_client::connect::ConnectConfig;
 use tandem_client::profile::{PasswordStore, Profile, Settings};
-use tandem_client::{Session, SessionConfig};
+use tandem_client::Session;
 use tandem_core::model::DeviceType;
 use tandem_lab::Lab;
 use tandem_store::SqliteStore;
 use tokio::process::Command;
+
+use crate::demo::{self, password};
 
 /// The profile directory the app is told to use.
 const DATA_DIR_ENV: &str = "TANDEM_DATA_DIR";
@@ -41,16 +42,7 @@ pub async fn run(app: &Path) -> Result<()> {
             app.display()
         ));
     }
-    let lab = tokio::task::spawn_blocking(Lab::start)
-        .await
-        .map_err(|e| anyhow!("{e}"))?
-        .context("cannot start the local Prosody")?;
-    println!(
-        "local Prosody {} on {} (pid {})",
-        lab.domain(),
-        lab.c2s_addr(),
-        lab.pid()
-    );
+    let lab = demo::start_lab().await?;
     for user in ["alice", "bob", "colin"] {
         lab.register(user, &password(user))?;
     }
@@ -174,10 +166,6 @@ pub async fn run(app: &Path) -> Result<()> {
     Ok(())
 }
 
-fn password(user: &str) -> String {
-    format!("{user}-demo-pw")
-}
-
 async fn pause(secs: u64) {
     tokio::time::sleep(Duration::from_secs(secs)).await;
 }
@@ -191,20 +179,7 @@ async fn peer(
     device: DeviceType,
 ) -> Result<Peer> {
     let store = Arc::new(SqliteStore::open(&dir.join(format!("{user}-{resource}.db"))).await?);
-    let config = SessionConfig {
-        connect: ConnectConfig {
-            jid: format!("{user}@{}", lab.domain()).parse()?,
-            resource: resource.into(),
-            password: password(user),
-            server: Some(lab.c2s_addr().to_string()),
-            ca_file: Some(lab.ca_file().to_owned()),
-            timeout: Duration::from_secs(8),
-        },
-        carbons: true,
-        device,
-        ack_timeout: Duration::from_secs(10),
-        active_window: tandem_core::activity::DEFAULT_WINDOW,
-    };
+    let config = demo::config(lab, user, resource, device)?;
     let (session, mut events) = Session::start(config, store)
         .await
         .with_context(|| format!("cannot sign in {name}"))?;

@@ -438,6 +438,59 @@ async fn a_broken_database_is_a_clear_error_and_not_overwritten() -> Result<()> 
 }
 
 #[test]
+fn the_desktop_demo_hands_the_app_a_signed_in_laptop_profile_and_ends_with_it() {
+    // A stand-in for the app: it reads the profile it is given with the real CLI, which signs
+    // in to the demo's server and prints the history the laptop caught up.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = dir.path().join("app.sh");
+    std::fs::write(
+        &app,
+        format!(
+            "#!/bin/sh\nset -e\ngrep -q 'resource = \"laptop\"' \"$TANDEM_DATA_DIR/profile.toml\"\n\
+             {BIN} --data-dir \"$TANDEM_DATA_DIR\" sync > /dev/null\n\
+             {BIN} --data-dir \"$TANDEM_DATA_DIR\" history bob@tandem.test > \"{out}\"\n",
+            out = dir.path().join("history.txt").display()
+        ),
+    )
+    .expect("write the stand-in");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let out = std::process::Command::new(BIN)
+        .args(["demo", "--app"])
+        .arg(&app)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run the desktop demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("opening Tandem as alice@"), "{stdout}");
+    assert!(stdout.contains("Tandem closed"), "{stdout}");
+    let history = std::fs::read_to_string(dir.path().join("history.txt")).expect("history");
+    assert!(
+        history.contains("Are you free for lunch tomorrow?"),
+        "the laptop did not catch up bob's message:\n{history}"
+    );
+}
+
+#[test]
+fn the_desktop_demo_names_a_missing_app_in_one_line() {
+    Command::new(BIN)
+        .args(["demo", "--app", "/nonexistent/tandem-desktop"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "/nonexistent/tandem-desktop does not exist",
+        ));
+}
+
+#[test]
 fn the_demo_plays_the_flow_use_case() {
     let out = std::process::Command::new(BIN)
         .arg("demo")
