@@ -226,11 +226,11 @@ impl<S: Store + 'static> Actor<S> {
     }
 
     pub(super) async fn read_locally(&mut self, peer: BareJid) {
-        let history = match self.store.history(&self.account, &peer).await {
-            Ok(h) => h,
+        let last = match self.store.history_page(&self.account, &peer, None, 1).await {
+            Ok(mut page) => page.pop(),
             Err(e) => return self.error(format!("cannot read the conversation: {e}")),
         };
-        let Some(last) = history.last() else {
+        let Some(last) = last else {
             return;
         };
         let me = self
@@ -240,24 +240,20 @@ impl<S: Store + 'static> Actor<S> {
             .unwrap_or_else(|| Jid::from(self.account.clone()));
         self.move_read(
             &peer,
-            Some(ReadPosition::from(last)),
+            Some(ReadPosition::from(&last)),
             ReadSource::Local,
             &me,
         )
         .await;
         // Tell the contact (and, through carbons, our other devices) with a displayed marker
         // for the newest incoming message.
-        let peer_for_mds = peer.clone();
-        let marker_id = history
-            .iter()
-            .rev()
-            .find(|m| m.direction == Direction::In)
-            .and_then(|m| {
-                m.keys
-                    .origin_id
-                    .clone()
-                    .or_else(|| m.keys.stanza_id.clone())
-            });
+        let marker_id = self
+            .find_named(&peer, |m| {
+                m.direction == Direction::In
+                    && (m.keys.origin_id.is_some() || m.keys.stanza_id.is_some())
+            })
+            .await
+            .and_then(|m| m.keys.origin_id.or(m.keys.stanza_id));
         if let Some(id) = marker_id {
             let mut marker = Message::chat(Some(Jid::from(peer.clone())));
             marker.id = Some(tokio_xmpp::parsers::message::Id(new_id()));
@@ -269,7 +265,11 @@ impl<S: Store + 'static> Actor<S> {
             );
             self.send_stanza(marker).await;
         }
-        self.publish_mds(&peer_for_mds, &history).await;
+        let stamped = self.find_named(&peer, |m| m.keys.stanza_id.is_some()).await;
+        if let Some(stamped) = stamped {
+            self.publish_mds(&peer, std::slice::from_ref(&stamped))
+                .await;
+        }
     }
 
     /// Publishes this conversation's read position to our account's PEP (XEP-0490 Message
@@ -403,21 +403,34 @@ impl<S: Store + 'static> Actor<S> {
             .map(ReadPosition::from)
     }
 
-    /// The newest stored message of the conversation that `named` picks out.
+    /// The newest stored message of the conversation that `named` picks out. Reads the
+    /// history backwards a page at a time: what a marker, an MDS item or a read names is
+    /// nearly always recent, and a long conversation is never loaded whole.
     async fn find_named(
         &self,
         peer: &BareJid,
         named: impl Fn(&StoredMessage) -> bool,
     ) -> Option<StoredMessage> {
-        match self.store.history(&self.account, peer).await {
-            Ok(mut history) => {
-                let found = history.iter().rposition(named)?;
-                Some(history.swap_remove(found))
+        let mut before = None;
+        loop {
+            let mut page = match self
+                .store
+                .history_page(&self.account, peer, before, SEARCH_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    self.error(format!("cannot read the conversation: {e}"));
+                    return None;
+                }
+            };
+            if let Some(found) = page.iter().rposition(&named) {
+                return Some(page.swap_remove(found));
             }
-            Err(e) => {
-                self.error(format!("cannot read the conversation: {e}"));
-                None
+            if page.len() < SEARCH_PAGE as usize {
+                return None;
             }
+            before = page.first().map(|m| m.id);
         }
     }
 
@@ -532,6 +545,9 @@ pub(super) fn displayed_of(m: &Message) -> Option<String> {
         .and_then(|p| tokio_xmpp::parsers::displayed_markers::Displayed::try_from(p.clone()).ok())
         .map(|d| d.id.0)
 }
+
+/// How many messages one backward step of [`Actor::find_named`] reads.
+const SEARCH_PAGE: u32 = 100;
 
 pub(super) const MDS_NODE: &str = "urn:xmpp:mds:displayed:0";
 
