@@ -261,3 +261,32 @@ fn only_web_links_leave_the_app() {
         );
     });
 }
+
+#[tokio::test]
+async fn losing_focus_puts_the_device_in_the_background_and_regaining_it_brings_it_back() {
+    use tandem_core::event::QuietState;
+    let s = setup();
+    s.app
+        .sign_in(form(&s, "alice", "alice-pw"))
+        .await
+        .expect("sign in");
+    let quiet = |state: QuietState| {
+        s.events
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|e| matches!(e, Event::Quiet { state: q, .. } if *q == state))
+            .count()
+    };
+    // A flicker (a menu, a quick Alt+Tab) changes nothing.
+    s.app.window_focus(false);
+    s.app.window_focus(true);
+    tokio::time::sleep(tandem_app::FOCUS_DEBOUNCE * 2).await;
+    assert_eq!(quiet(QuietState::Inactive), 0);
+    // A lasting loss of focus is the background; focus again is the foreground.
+    s.app.window_focus(false);
+    eventually("quiet mode", || quiet(QuietState::Inactive) == 1).await;
+    s.app.window_focus(true);
+    eventually("back in the foreground", || quiet(QuietState::Active) == 1).await;
+    s.app.shutdown().await;
+}
