@@ -79,8 +79,22 @@ pub const PRESENCE_REFRESH: Duration = Duration::from_secs(60);
 struct Running {
     session: Session,
     store: Arc<SqliteStore>,
-    settings: Settings,
+    /// The account; fixed for the session's life.
+    account: BareJid,
+    /// What was saved last; changes that need no restart replace it in place.
+    settings: StdMutex<Settings>,
     pump: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    fn settings(&self) -> Settings {
+        lock(&self.settings).clone()
+    }
+}
+
+/// Locks plain data; a panic elsewhere cannot leave it inconsistent.
+fn lock<T>(m: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What the window shows and whether it has focus.
@@ -179,26 +193,14 @@ impl App {
         }
         let saved = self.profile.saved_settings().ok().flatten();
         let same_account = saved.as_ref().filter(|s| s.jid == jid);
-        let server = form
-            .server
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        let ca_file = form
-            .ca_file
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from);
-        let settings = Settings {
+        let mut settings = Settings {
             resource: same_account
                 .filter(|s| s.device == form.device)
                 .map(|s| s.resource.clone())
                 .unwrap_or_else(|| new_resource(form.device)),
             device: form.device,
-            server,
-            ca_file,
+            server: filled(form.server.as_deref()).map(str::to_owned),
+            ca_file: filled(form.ca_file.as_deref()).map(PathBuf::from),
             carbons: same_account.is_none_or(|s| s.carbons),
             password_store: PasswordStore::File,
             active_window_secs: same_account.and_then(|s| s.active_window_secs),
@@ -209,7 +211,6 @@ impl App {
         let config = self
             .profile
             .session_config_with(&settings, form.password.clone());
-        let mut settings = settings;
         let me = self.start(settings.clone(), config).await?;
         settings.password_store = self
             .profile
@@ -234,7 +235,7 @@ impl App {
         let running = self.require().await?;
         let list = running
             .store
-            .conversations(&running.settings.jid)
+            .conversations(&running.account)
             .await?
             .into_iter()
             .map(|c| ConversationSummary {
@@ -257,12 +258,7 @@ impl App {
         let running = self.require().await?;
         let page = running
             .store
-            .history_page(
-                &running.settings.jid,
-                &peer,
-                before,
-                limit.clamp(1, MAX_PAGE),
-            )
+            .history_page(&running.account, &peer, before, limit.clamp(1, MAX_PAGE))
             .await?;
         Ok(page.iter().map(MessageView::from).collect())
     }
@@ -310,7 +306,7 @@ impl App {
     /// The settings a user can change.
     pub async fn settings(&self) -> Result<AppSettings> {
         let settings = match self.current().await {
-            Some(running) => running.settings.clone(),
+            Some(running) => running.settings(),
             None => self
                 .profile
                 .saved_settings()?
@@ -331,7 +327,7 @@ impl App {
         }
         let running = self.current().await;
         let mut settings = match &running {
-            Some(r) => r.settings.clone(),
+            Some(r) => r.settings(),
             None => self
                 .profile
                 .saved_settings()?
@@ -339,7 +335,7 @@ impl App {
         };
         let restart = settings.carbons != new.multi_device
             || settings.device != new.device
-            || settings.active_window_secs.map_or(300, |s| s as u32) != new.active_window_secs;
+            || window_secs(&settings) != new.active_window_secs;
         settings.carbons = new.multi_device;
         settings.device = new.device;
         settings.active_window_secs = Some(u64::from(new.active_window_secs));
@@ -431,7 +427,8 @@ impl App {
         let running = Arc::new(Running {
             session,
             store,
-            settings,
+            account: settings.jid.clone(),
+            settings: StdMutex::new(settings),
             pump,
         });
         let (focused, open) = {
@@ -448,7 +445,7 @@ impl App {
 
     async fn sign_out_quietly(&self) -> Option<Settings> {
         let running = self.running.write().await.take()?;
-        let settings = running.settings.clone();
+        let settings = running.settings();
         match Arc::try_unwrap(running) {
             Ok(running) => {
                 running.session.close().await;
@@ -463,15 +460,8 @@ impl App {
     }
 
     async fn replace_settings(&self, settings: Settings) {
-        let mut guard = self.running.write().await;
-        if let Some(current) = guard.take() {
-            match Arc::try_unwrap(current) {
-                Ok(mut running) => {
-                    running.settings = settings;
-                    *guard = Some(Arc::new(running));
-                }
-                Err(shared) => *guard = Some(shared),
-            }
+        if let Some(running) = self.current().await {
+            *lock(&running.settings) = settings;
         }
     }
 
@@ -484,8 +474,7 @@ impl App {
     }
 
     fn lock_ui(&self) -> std::sync::MutexGuard<'_, Ui> {
-        // The lock guards plain data; a panic elsewhere cannot leave it inconsistent.
-        self.ui.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.ui)
     }
 
     fn touch_ui(&self) {
@@ -502,8 +491,8 @@ impl App {
         let viewing = open.filter(|_| focused);
         running.session.viewing(viewing.clone()).await?;
         if let Some(peer) = viewing {
-            running.session.read(peer.clone()).await?;
-            self.notifier.withdraw(&peer);
+            // Its `read` event withdraws a notification shown for it (see the pump).
+            running.session.read(peer).await?;
         }
         Ok(())
     }
@@ -535,23 +524,35 @@ impl App {
 }
 
 fn me(running: &Running) -> Me {
+    let settings = running.settings();
     Me {
-        account: running.settings.jid.to_string(),
+        account: running.account.to_string(),
         jid: running.session.jid().to_string(),
-        resource: running.settings.resource.clone(),
-        device: running.settings.device,
+        resource: settings.resource,
+        device: settings.device,
     }
 }
 
 fn app_settings(s: &Settings) -> AppSettings {
     AppSettings {
         multi_device: s.carbons,
-        active_window_secs: s
-            .active_window_secs
-            .map_or(300, |w| u32::try_from(w).unwrap_or(u32::MAX)),
+        active_window_secs: window_secs(s),
         notifications: s.notifications,
         device: s.device,
     }
+}
+
+/// The active window the settings give, in seconds (the engine's default when unset).
+fn window_secs(s: &Settings) -> u32 {
+    let secs = s
+        .active_window_secs
+        .unwrap_or(tandem_core::activity::DEFAULT_WINDOW.as_secs());
+    u32::try_from(secs).unwrap_or(u32::MAX)
+}
+
+/// An optional form field, trimmed; `None` when left empty.
+fn filled(field: Option<&str>) -> Option<&str> {
+    field.map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// A new device name: its type and a short random suffix, so two phones differ.

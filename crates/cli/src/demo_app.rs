@@ -96,7 +96,7 @@ pub async fn run(app: &Path) -> Result<()> {
     // Alice's laptop profile: what the app's sign-in would have saved.
     let laptop_dir = tmp.path().join("alice-laptop");
     let profile = Profile::open(&laptop_dir)?;
-    let settings = Settings {
+    let mut settings = Settings {
         jid: alice.clone(),
         resource: "laptop".into(),
         device: DeviceType::Desktop,
@@ -107,7 +107,6 @@ pub async fn run(app: &Path) -> Result<()> {
         active_window_secs: None,
         notifications: true,
     };
-    let mut settings = settings;
     settings.password_store = profile.store_password(&alice, &password("alice")).await?;
     profile.save_settings(&settings)?;
 
