@@ -409,7 +409,7 @@ async fn starttls_upgrade(
             Some(Ok(XmppStreamElement::Starttls(_))) => {
                 return Err(stream_err("server refused STARTTLS".into()))
             }
-            Some(Ok(_)) | Some(Err(ReadError::SoftTimeout)) => {}
+            Some(Ok(_)) | Some(Err(ReadError::SoftTimeout | ReadError::Discarded { .. })) => {}
             Some(Err(ReadError::HardError(e))) => return Err(stream_err(e.to_string())),
             Some(Err(ReadError::ParseError(e))) => return Err(stream_err(e.to_string())),
             Some(Err(ReadError::StreamFooterReceived)) | None => {

@@ -95,7 +95,7 @@ pub async fn auth<S: AsyncBufRead + AsyncWrite + Unpin>(
                     Some(Err(ReadError::ParseError(e))) => {
                         return Err(io::Error::new(io::ErrorKind::InvalidData, e).into())
                     }
-                    Some(Err(ReadError::SoftTimeout)) => {
+                    Some(Err(ReadError::SoftTimeout | ReadError::Discarded { .. })) => {
                         // We cannot do anything about soft timeouts here...
                     }
                     Some(Err(ReadError::StreamFooterReceived)) | None => {

@@ -110,7 +110,7 @@ pub async fn starttls<S: TlsAsyncStream>(
                 break;
             }
             Some(Ok(_)) => (),
-            Some(Err(ReadError::SoftTimeout)) => (),
+            Some(Err(ReadError::SoftTimeout | ReadError::Discarded { .. })) => (),
             Some(Err(ReadError::HardError(e))) => return Err(e.into()),
             Some(Err(ReadError::ParseError(e))) => {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, e).into())

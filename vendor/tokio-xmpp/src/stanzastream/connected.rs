@@ -439,6 +439,9 @@ impl ConnectedState {
                     Poll::Ready(Some(Err(ReadError::ParseError(e)))) => {
                         log::trace!("Ignoring parse error while sending stream error: {e}")
                     }
+                    Poll::Ready(Some(Err(e @ ReadError::Discarded { .. }))) => {
+                        log::trace!("Ignoring {e} while sending stream error")
+                    }
                     Poll::Ready(Some(Err(ReadError::HardError(e)))) => {
                         log::warn!("I/O error while sending stream error: {e}")
                     }
@@ -618,6 +621,22 @@ impl ConnectedState {
                         Poll::Ready(Some(ConnectedEvent::Worker(WorkerEvent::SoftTimeout)))
                     }
 
+                    // Tandem patch: an element dropped for exceeding a limit is
+                    // logged and, when it was a stanza, counted as received: the
+                    // server must not send it again.
+                    Err(ReadError::Discarded { stanza, reason }) => {
+                        log::warn!(
+                            "Dropped an incoming {} ({reason}).",
+                            if stanza { "stanza" } else { "element" }
+                        );
+                        if stanza {
+                            if let Some(sm_state) = sm_state.as_mut() {
+                                sm_state.received();
+                            }
+                        }
+                        Poll::Ready(None)
+                    }
+
                     // Parse errors are also just passed through (and will
                     // likely cause us to send a stream error).
                     Err(ReadError::ParseError(e))
@@ -630,7 +649,18 @@ impl ConnectedState {
                     // broken; we drop it and send a Disconnect event with
                     // the error embedded.
                     Err(ReadError::HardError(e)) => {
-                        let sm_state = sm_state.take();
+                        let mut sm_state = sm_state.take();
+                        // Tandem patch: XML the parser refuses ends the stream, and on
+                        // resumption the server would send the same element again, and
+                        // again. The element that broke the stream is a stanza the
+                        // server relayed (servers' own nonzas are tiny and well-formed),
+                        // so it is counted as received: resumption skips it.
+                        if is_xml_error(&e) {
+                            if let Some(sm_state) = sm_state.as_mut() {
+                                log::warn!("Incoming XML broke the stream ({e}); the element will be skipped on resumption.");
+                                sm_state.received();
+                            }
+                        }
                         Poll::Ready(Some(ConnectedEvent::Disconnect {
                             sm_state,
                             error: Some(e),
@@ -771,6 +801,9 @@ impl ConnectedState {
                                         e
                                     );
                                 }
+                                Some(Err(e @ ReadError::Discarded { .. })) => {
+                                    log::debug!("Ignoring {e} during local shutdown");
+                                }
                                 Some(Err(ReadError::StreamFooterReceived)) => match rx_state {
                                     RxShutdownState::AwaitingFooter => {
                                         *rx_state = RxShutdownState::AwaitingEof;
@@ -841,4 +874,11 @@ impl ConnectedState {
             _ => false,
         }
     }
+}
+
+/// Whether an I/O error on the read side is the XML parser refusing the input (Tandem patch).
+fn is_xml_error(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::InvalidData
+        && e.get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<xso::exports::rxml::Error>().is_some())
 }

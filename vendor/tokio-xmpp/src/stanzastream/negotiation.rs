@@ -274,6 +274,12 @@ impl NegotiationState {
                     // to write home about.
                     Err(ReadError::SoftTimeout) => Poll::Ready(Continue(None)),
 
+                    // Tandem patch: an element dropped for exceeding a limit.
+                    Err(e @ ReadError::Discarded { .. }) => {
+                        log::warn!("During negotiation: {e}");
+                        Poll::Ready(Continue(None))
+                    }
+
                     // Parse errors during negotiation cause an unconditional
                     // stream error.
                     Err(ReadError::ParseError(e)) => {
@@ -500,6 +506,12 @@ impl NegotiationState {
                     // something and are waiting for it), but also nothing
                     // to write home about.
                     Err(ReadError::SoftTimeout) => Poll::Ready(Continue(None)),
+
+                    // Tandem patch: an element dropped for exceeding a limit.
+                    Err(e @ ReadError::Discarded { .. }) => {
+                        log::warn!("During negotiation: {e}");
+                        Poll::Ready(Continue(None))
+                    }
 
                     // Parse errors during negotiation cause an unconditional
                     // stream error.

@@ -43,6 +43,9 @@ fn map_io<T>(v: Option<Result<T, ReadError>>) -> Result<T, io::Error> {
             )),
             ReadError::HardError(e) => Err(e),
             ReadError::ParseError(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+            e @ ReadError::Discarded { .. } => {
+                Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+            }
             ReadError::StreamFooterReceived => Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "unexpected stream footer",

@@ -595,6 +595,7 @@ async fn shutdown_stream_by_remote_choice(mut stream: XmppStream, timeout: Durat
                 }
                 Some(Err(ReadError::SoftTimeout)) => (),
                 Some(Err(ReadError::ParseError(_))) => (),
+                Some(Err(ReadError::Discarded { .. })) => (),
                 Some(Err(ReadError::StreamFooterReceived)) => (),
             }
         }

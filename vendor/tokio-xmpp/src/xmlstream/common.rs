@@ -35,6 +35,27 @@ use super::capture::{log_enabled, log_recv, log_send, CaptureBufRead};
 
 use xmpp_parsers::ns::STREAM as XML_STREAM_NS;
 
+/// The longest element name, attribute name or attribute value the parser accepts, in bytes
+/// (Tandem patch). rxml's default is 8 KiB, far below what servers relay (Prosody's stanza
+/// limit is 256 KiB, ejabberd's configurable): one longer attribute from anybody ended the
+/// stream and, as the server resent the stanza on resumption, every later one.
+pub const MAX_TOKEN_LENGTH: usize = 1024 * 1024;
+
+/// How deeply a top-level element may nest (Tandem patch). Deeper subtrees are not built:
+/// the parsers and everything that walks elements recurse, and a stanza of a thousand nested
+/// elements overflowed the stack. A stanza that goes deeper is read to its end and dropped
+/// whole ([`ReadXsoError::Discarded`]), never delivered truncated.
+pub const MAX_DEPTH: usize = 64;
+
+/// A parser with Tandem's limits.
+fn new_parser() -> rxml::Parser {
+    use rxml::parser::WithOptions;
+    rxml::Parser::with_options(rxml::parser::Options {
+        max_token_length: MAX_TOKEN_LENGTH,
+        ..rxml::parser::Options::default()
+    })
+}
+
 /// Configuration for timeouts on an XML stream.
 ///
 /// The defaults are tuned toward common desktop/laptop use and may not hold
@@ -251,7 +272,7 @@ impl<Io: AsyncBufRead + AsyncWrite> RawXmlStream<Io> {
     }
 
     pub(super) fn new(io: Io, stream_ns: &'static str, timeouts: Timeouts) -> Self {
-        let parser = rxml::Parser::default();
+        let parser = new_parser();
         let mut io = CaptureBufRead::wrap(io);
         if log_enabled() {
             io.enable_capture();
@@ -275,7 +296,7 @@ impl<Io: AsyncBufRead + AsyncWrite> RawXmlStream<Io> {
 
     pub(super) fn reset_state(self: Pin<&mut Self>) {
         let this = self.project();
-        *this.parser.parser_pinned() = rxml::Parser::default();
+        *this.parser.parser_pinned() = new_parser();
         *this.lang_stack = XmlLangStack::new();
         *this.writer = Self::new_writer(this.stream_ns);
     }
@@ -529,6 +550,16 @@ pub(super) enum ReadXsoError {
     ///   fatally.
     SoftTimeout,
 
+    /// The element was well-formed but nested deeper than [`MAX_DEPTH`]; it was read to its
+    /// end and dropped (Tandem patch). `stanza` says whether it was a stanza, which counts
+    /// for XEP-0198 like any other.
+    Discarded {
+        /// The element was a `<message/>`, `<presence/>` or `<iq/>`.
+        stanza: bool,
+        /// Why it was dropped.
+        reason: &'static str,
+    },
+
     /// A parse error occurred.
     ///
     /// The XML structure was well-formed, but the data contained did not
@@ -576,7 +607,18 @@ pub(super) enum ReadXsoState<T: FromXml> {
     /// we'll only send events in its general direction.
     // We use the fallible parsing here so that we don't have to do the depth
     // accounting ourselves.
-    Parsing(<Result<T, xso::error::Error> as FromXml>::Builder),
+    Parsing {
+        /// The builder, fed every event down to [`MAX_DEPTH`].
+        builder: <Result<T, xso::error::Error> as FromXml>::Builder,
+        /// Open elements, the top-level one included (Tandem patch).
+        depth: usize,
+        /// Open elements below [`MAX_DEPTH`] that the builder is not shown.
+        skipped: usize,
+        /// Something was withheld from the builder: its result must not be used.
+        truncated: bool,
+        /// The top-level element is a stanza.
+        stanza: bool,
+    },
 
     /// The parsing has completed (successful or not).
     ///
@@ -650,12 +692,17 @@ impl<T: FromXml> ReadXsoState<T> {
                             let source_tmp = source.as_mut();
                             let ctx = xso::Context::empty()
                                 .with_language(source_tmp.lang_stack.current());
-                            *self = ReadXsoState::Parsing(
-                                <Result<T, xso::error::Error> as FromXml>::from_events(
+                            let stanza = matches!(name.1.as_str(), "message" | "presence" | "iq");
+                            *self = ReadXsoState::Parsing {
+                                builder: <Result<T, xso::error::Error> as FromXml>::from_events(
                                     name, attrs, &ctx,
                                 )
                                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
-                            );
+                                depth: 1,
+                                skipped: 0,
+                                truncated: false,
+                                stanza,
+                            };
                         }
                         // Amounts to EOF, as we expect to start on the stream level.
                         Ok(Some(rxml::Event::EndElement(_))) => {
@@ -680,7 +727,13 @@ impl<T: FromXml> ReadXsoState<T> {
                         }
                     }
                 }
-                ReadXsoState::Parsing(builder) => {
+                ReadXsoState::Parsing {
+                    builder,
+                    depth,
+                    skipped,
+                    truncated,
+                    stanza,
+                } => {
                     log::trace!("ReadXsoState::Parsing ev = {:?}", ev);
                     let ev = match ev {
                         Ok(Some(ev)) => ev,
@@ -708,6 +761,32 @@ impl<T: FromXml> ReadXsoState<T> {
                         }
                     };
 
+                    // Tandem patch: bound the depth the builder sees. Past MAX_DEPTH the
+                    // subtree is only counted, and the element is dropped when it closes.
+                    match ev {
+                        rxml::Event::StartElement(..) if *skipped > 0 || *depth >= MAX_DEPTH => {
+                            *skipped += 1;
+                            *truncated = true;
+                            continue;
+                        }
+                        rxml::Event::EndElement(_) if *skipped > 0 => {
+                            *skipped -= 1;
+                            continue;
+                        }
+                        rxml::Event::Text(..) if *skipped > 0 => continue,
+                        rxml::Event::StartElement(..) => *depth += 1,
+                        rxml::Event::EndElement(_) => *depth -= 1,
+                        _ => (),
+                    }
+                    if *depth == 0 && *truncated {
+                        let stanza = *stanza;
+                        *self = ReadXsoState::Done;
+                        log_recv(None, source.as_mut().stream_pinned().take_capture());
+                        return Poll::Ready(Err(ReadXsoError::Discarded {
+                            stanza,
+                            reason: "nested too deeply",
+                        }));
+                    }
                     let source_tmp = source.as_mut();
                     let ctx = xso::Context::empty().with_language(source_tmp.lang_stack.current());
                     match builder.feed(ev, &ctx) {

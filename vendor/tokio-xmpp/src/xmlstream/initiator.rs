@@ -148,6 +148,12 @@ impl<Io: AsyncBufRead + AsyncWrite + Unpin> PendingFeaturesRecv<Io> {
                         e,
                     )))
                 }
+                Err(ReadXsoError::Discarded { reason, .. }) => {
+                    return Err(RecvFeaturesError::Io(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("stream features {reason}"),
+                    )))
+                }
                 Err(ReadXsoError::Footer) => {
                     return Err(RecvFeaturesError::Io(io::Error::new(
                         io::ErrorKind::UnexpectedEof,

@@ -82,7 +82,7 @@ mod tests;
 pub(crate) mod xmpp;
 
 use self::common::{RawError, RawXmlStream, ReadXsoError, ReadXsoState};
-pub use self::common::{StreamHeader, Timeouts};
+pub use self::common::{MAX_DEPTH, MAX_TOKEN_LENGTH, StreamHeader, Timeouts};
 pub use self::initiator::{InitiatingStream, PendingFeaturesRecv, RecvFeaturesError};
 pub use self::responder::{AcceptedStream, PendingFeaturesSend};
 pub use self::xmpp::{
@@ -183,6 +183,18 @@ pub enum ReadError {
     /// Any future read attempts will again return this error. The stream has
     /// been closed by the peer and you should probably close it, too.
     StreamFooterReceived,
+
+    /// A well-formed element was dropped without being parsed, because it exceeded a limit
+    /// (Tandem patch: nesting deeper than `MAX_DEPTH`).
+    ///
+    /// This is non-fatal: the stream is positioned after the element. A dropped stanza
+    /// still counts as received for XEP-0198.
+    Discarded {
+        /// The element was a stanza.
+        stanza: bool,
+        /// Which limit it exceeded.
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for ReadError {
@@ -192,6 +204,11 @@ impl fmt::Display for ReadError {
             ReadError::HardError(e) => write!(f, "hard error: {}", e),
             ReadError::ParseError(e) => write!(f, "parse error: {}", e),
             ReadError::StreamFooterReceived => write!(f, "stream footer received"),
+            ReadError::Discarded { stanza, reason } => write!(
+                f,
+                "dropped a{} element: {reason}",
+                if *stanza { " stanza" } else { "n" }
+            ),
         }
     }
 }
@@ -390,6 +407,9 @@ impl<Io: AsyncBufRead, T: FromXml + fmt::Debug> Stream for XmlStream<Io, T> {
             Ok(v) => Poll::Ready(Some(Ok(v))),
             Err(ReadXsoError::Hard(e)) => Poll::Ready(Some(Err(ReadError::HardError(e)))),
             Err(ReadXsoError::Parse(e)) => Poll::Ready(Some(Err(ReadError::ParseError(e)))),
+            Err(ReadXsoError::Discarded { stanza, reason }) => {
+                Poll::Ready(Some(Err(ReadError::Discarded { stanza, reason })))
+            }
             Err(ReadXsoError::Footer) => {
                 *this.read_state = None;
                 // Return early here, because we cannot allow recreation of

@@ -506,3 +506,4 @@ async fn test_can_receive_after_shutdown() {
     responder.await.unwrap().expect("responder failed");
     initiator.await.unwrap().expect("initiator failed");
 }
+
