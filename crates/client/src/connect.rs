@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use jid::{BareJid, FullJid, Jid};
-use sasl::common::{ChannelBinding, Credentials};
 use tokio::io::BufStream;
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::ServerName;
@@ -26,6 +25,7 @@ use tokio_xmpp::parsers::starttls;
 use tokio_xmpp::parsers::stream_features::StreamFeatures;
 use tokio_xmpp::stanzastream::Connection;
 
+use crate::sasl::SaslError;
 use crate::transport::Injector;
 use tokio_xmpp::xmlstream::{
     initiate_stream, ReadError, StreamHeader, Timeouts, XmppStream, XmppStreamElement,
@@ -129,6 +129,15 @@ pub enum ConnectError {
         /// The SASL failure condition.
         condition: String,
     },
+    /// The server could not prove that it knows our password (SCRAM server signature), or
+    /// broke the SCRAM rules (a nonce that is not ours, an iteration count out of bounds).
+    #[error("{domain} failed SCRAM server authentication: {detail}; refusing to log in")]
+    ServerUnverified {
+        /// The server's domain.
+        domain: String,
+        /// What was wrong.
+        detail: String,
+    },
     /// The extra CA file cannot be used.
     #[error("cannot use CA file {path}: {detail}")]
     CaFile {
@@ -165,6 +174,7 @@ impl ConnectError {
                 | ConnectError::NoTls { .. }
                 | ConnectError::NoScram { .. }
                 | ConnectError::AuthFailed { .. }
+                | ConnectError::ServerUnverified { .. }
                 | ConnectError::CaFile { .. }
         )
     }
@@ -272,8 +282,7 @@ async fn login_inner(
     let (features, stream) =
         open_stream(injector.wrap(BufStream::new(tls_stream)), domain, addr).await?;
 
-    // SCRAM only. tokio-xmpp would fall back to PLAIN, so we offer it nothing else.
-    // Channel binding stays off: ejabberd rejects tokio-xmpp's tls-exporter binding.
+    // SCRAM only, and mutual: `sasl::authenticate` checks the server's signature.
     let scram: BTreeSet<String> = features
         .sasl_mechanisms
         .iter()
@@ -291,16 +300,16 @@ async fn login_inner(
                 .join(", "),
         });
     }
-    let creds = Credentials::default()
-        .with_username(node)
-        .with_password(cfg.password.clone())
-        .with_channel_binding(ChannelBinding::None);
-    let stream = tokio_xmpp::client_login(stream, scram, creds)
+    let stream = crate::sasl::authenticate(stream, &scram, node, &cfg.password)
         .await
         .map_err(|e| match e {
-            tokio_xmpp::Error::Auth(auth) => ConnectError::AuthFailed {
+            SaslError::Refused(condition) => ConnectError::AuthFailed {
                 jid: cfg.jid.to_string(),
-                condition: auth.to_string(),
+                condition,
+            },
+            SaslError::Unverified(detail) => ConnectError::ServerUnverified {
+                domain: domain.to_owned(),
+                detail,
             },
             other => stream_err(other.to_string()),
         })?;

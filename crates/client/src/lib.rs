@@ -1,6 +1,7 @@
 //! tandem-client: Tandem's XMPP session (tokio-xmpp) and profiles.
 //!
-//! - [`connect`] logs in: TCP, STARTTLS verified against our own trust roots, SCRAM only.
+//! - [`connect`] logs in: TCP, STARTTLS verified against our own trust roots, SCRAM only,
+//!   and mutual ([`sasl`]: the server proves it knows the password).
 //! - [`session`] is the actor that owns the stream, applies `tandem-core`'s rules to what
 //!   arrives, persists through a [`tandem_core::store::Store`] and emits events.
 //! - [`profile`] is a data directory: settings, the password (keyring or a 0600 file) and the
@@ -10,6 +11,7 @@
 pub mod connect;
 pub mod error;
 pub mod profile;
+pub mod sasl;
 pub mod session;
 pub mod transport;
 
