@@ -158,6 +158,8 @@ pub struct StoredMessage {
     pub via: Via,
     /// Keys used for deduplication.
     pub keys: DedupKeys,
+    /// The stanza's own `id` attribute, which XEP-0333 markers and XEP-0184 receipts name.
+    pub stanza_attr_id: Option<String>,
 }
 
 impl StoredMessage {

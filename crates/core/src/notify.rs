@@ -543,6 +543,7 @@ mod tests {
             seen: false,
             via: Via::CarbonReceived,
             keys: Default::default(),
+            stanza_attr_id: None,
         };
         let input = NotifyInput::from(&m);
         assert_eq!(input, incoming(Via::CarbonReceived));

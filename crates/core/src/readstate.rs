@@ -376,6 +376,7 @@ mod tests {
             seen: false,
             via: crate::model::Via::Live,
             keys: Default::default(),
+            stanza_attr_id: None,
         };
         assert_eq!(ReadPosition::from(&m), pos(7, 5));
     }

@@ -1,7 +1,7 @@
 //! The named multi-device rules. Each is a pure function whose tests are named after the
 //! invariant they protect; `tandem-client` must consult them before storing anything.
 
-use jid::{BareJid, Jid};
+use jid::{BareJid, FullJid, Jid};
 
 use crate::model::{DedupKeys, Direction};
 
@@ -42,6 +42,15 @@ fn from_own_account(outer_from: Option<&Jid>, account: &BareJid) -> bool {
     }
 }
 
+/// Rule: what our own server vouches for carries its domain or our bare JID as `from`
+/// (offline delivery stamps its delay from the domain, a quiet-mode flush from our bare
+/// JID). A contact, or another server, can name neither.
+pub fn vouched_by_our_server(from: &Jid, account: &BareJid) -> bool {
+    from.try_as_full().is_err()
+        && (from.to_bare() == *account
+            || (from.node().is_none() && from.domain() == account.domain()))
+}
+
 /// Rule: a carbon is accepted only when its outer `from` is our own bare JID, or absent.
 pub fn accept_carbon(outer_from: Option<&Jid>, account: &BareJid) -> Result<(), Rejection> {
     if from_own_account(outer_from, account) {
@@ -71,6 +80,28 @@ pub fn accept_archive_result(
         _ => Err(Rejection::UnknownQuery {
             query_id: query_id.map(str::to_owned),
         }),
+    }
+}
+
+/// Rule: an IQ response answers our request only when it comes from the party asked. A
+/// request without `to` goes to our own account (RFC 6120 §10.3.3): its answer comes with no
+/// `from`, our bare JID or our own full JID. A request to a JID is answered by that JID (a
+/// server may leave `from` off only for requests to our own account). Matching on the id
+/// alone let a contact who learned a pending id end our catch-up with a forged `<fin/>`.
+pub fn answers_request(
+    asked: Option<&Jid>,
+    from: Option<&Jid>,
+    account: &BareJid,
+    own: Option<&FullJid>,
+) -> bool {
+    let to_account = asked.is_none_or(|a| a.try_as_full().is_err() && a.to_bare() == *account);
+    match from {
+        None => to_account,
+        Some(from) if to_account => {
+            (from.try_as_full().is_err() && from.to_bare() == *account)
+                || own.is_some_and(|own| from.try_as_full().ok() == Some(own))
+        }
+        Some(from) => asked == Some(from),
     }
 }
 
@@ -120,16 +151,25 @@ pub fn counterpart(
 /// Rule: the identity of a message is the stanza-id our own server stamped (`by` = our bare
 /// JID; ids stamped by anyone else are attacker-controlled and ignored) and the sender's
 /// origin-id. The store enforces uniqueness on each key that is present.
+///
+/// Our server's claim counts only when it is the only one: Prosody 0.12 passes a sender's
+/// own `<stanza-id by='our JID'>` through beside the one it adds, so with two claims for our
+/// JID one is forged and neither can be told apart from the other. Trusting the first let a
+/// contact make later real messages look like duplicates (dedup poisoning); with two claims
+/// the message keeps only its origin-id, and its archive copy brings the real id.
 pub fn dedup_keys<'a>(
     stanza_ids: impl IntoIterator<Item = (&'a Jid, &'a str)>,
     origin_id: Option<&str>,
     account: &BareJid,
 ) -> DedupKeys {
-    let stanza_id = stanza_ids
+    let mut ours = stanza_ids
         .into_iter()
-        .find(|(by, _)| by.try_as_full().is_err() && by.to_bare() == *account)
-        .map(|(_, id)| id.to_owned())
-        .filter(|id| !id.is_empty());
+        .filter(|(by, _)| by.try_as_full().is_err() && by.to_bare() == *account)
+        .map(|(_, id)| id);
+    let stanza_id = match (ours.next(), ours.next()) {
+        (Some(id), None) if !id.is_empty() => Some(id.to_owned()),
+        _ => None,
+    };
     DedupKeys {
         stanza_id,
         origin_id: origin_id.filter(|id| !id.is_empty()).map(str::to_owned),
@@ -208,6 +248,66 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn only_our_server_vouches_for_a_time() {
+        for (from, vouched) in [
+            ("example.org", true),
+            ("alice@example.org", true),
+            ("alice@example.org/phone", false),
+            ("bob@example.org", false),
+            ("evil.example", false),
+            ("example.org/res", false),
+            ("conference.example.org", false),
+        ] {
+            assert_eq!(
+                vouched_by_our_server(&jid(from), &alice()),
+                vouched,
+                "{from}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_iq_response_counts_only_from_the_party_asked() {
+        let own = FullJid::new("alice@example.org/laptop").expect("test jid");
+        let cases: &[(Option<&str>, Option<&str>, bool)] = &[
+            // Asked our own account (MAM, carbons, roster, PEP).
+            (None, None, true),
+            (None, Some("alice@example.org"), true),
+            (None, Some("alice@example.org/laptop"), true),
+            (None, Some("alice@example.org/phone"), false),
+            (None, Some("bob@example.org/x"), false),
+            (None, Some("example.org"), false),
+            (Some("alice@example.org"), Some("alice@example.org"), true),
+            // Asked another device or a contact.
+            (
+                Some("alice@example.org/phone"),
+                Some("alice@example.org/phone"),
+                true,
+            ),
+            (
+                Some("alice@example.org/phone"),
+                Some("alice@example.org"),
+                false,
+            ),
+            (Some("alice@example.org/phone"), None, false),
+            (
+                Some("bob@example.org/x"),
+                Some("colin@example.org/x"),
+                false,
+            ),
+        ];
+        for (asked, from, want) in cases {
+            let got = answers_request(
+                asked.map(jid).as_ref(),
+                from.map(jid).as_ref(),
+                &alice(),
+                Some(&own),
+            );
+            assert_eq!(got, *want, "asked {asked:?}, answered by {from:?}");
+        }
+    }
+
     /// (from, to, expected (peer, direction) or not ours)
     type CounterpartCase<'a> = (
         Option<&'a str>,
@@ -266,5 +366,26 @@ mod tests {
 
         let keys = dedup_keys([(&own, "")], Some(""), &alice());
         assert!(keys.is_empty(), "empty ids are not identities");
+    }
+
+    #[test]
+    fn two_claims_for_our_stanza_id_make_neither_count() {
+        let own = jid("alice@example.org");
+        // The contact's forged claim first (as Prosody 0.12 relays it), or second.
+        for ids in [
+            [(&own, "forged"), (&own, "S1")],
+            [(&own, "S1"), (&own, "forged")],
+        ] {
+            let keys = dedup_keys(ids, Some("O1"), &alice());
+            assert_eq!(keys.stanza_id, None, "{ids:?}");
+            assert_eq!(keys.origin_id.as_deref(), Some("O1"));
+        }
+        let full = jid("alice@example.org/phone");
+        let keys = dedup_keys([(&full, "x"), (&own, "S1")], None, &alice());
+        assert_eq!(
+            keys.stanza_id.as_deref(),
+            Some("S1"),
+            "a full JID is not our archive"
+        );
     }
 }

@@ -204,6 +204,7 @@ impl Inner {
             seen: false,
             via: msg.via,
             keys: msg.keys.clone(),
+            stanza_attr_id: msg.stanza_attr_id.clone(),
         };
         self.messages
             .push((account.clone(), stored.clone(), msg.stanza_attr_id.clone()));

@@ -396,6 +396,7 @@ async fn insert_in(
             seen: false,
             via: msg.via,
             keys: msg.keys.clone(),
+            stanza_attr_id: msg.stanza_attr_id.clone(),
         }));
     }
 
@@ -505,6 +506,7 @@ fn message_from_row(row: &SqliteRow, conversation: &BareJid) -> Result<StoredMes
             stanza_id: column(row, &what, "stanza_id")?,
             origin_id: column(row, &what, "origin_id")?,
         },
+        stanza_attr_id: column(row, &what, "stanza_attr_id")?,
     })
 }
 
@@ -598,7 +600,7 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, delivered, seen, read FROM message WHERE conversation_id = ?1 \
+             stanza_id, stanza_attr_id, delivered, seen, read FROM message WHERE conversation_id = ?1 \
              ORDER BY server_time, server_time_ns, id",
         )
         .bind(conversation_id)
@@ -616,7 +618,8 @@ impl Store for SqliteStore {
         // backwards), its unread count through message_unread.
         let rows = sqlx::query(
             "SELECT c.peer, m.id, m.direction, m.sender, m.body, m.server_time, \
-               m.server_time_ns, m.via, m.origin_id, m.stanza_id, m.delivered, m.seen, m.read, \
+               m.server_time_ns, m.via, m.origin_id, m.stanza_id, m.stanza_attr_id, m.delivered, m.seen, \
+               m.read, \
                (SELECT COUNT(*) FROM message u \
                   WHERE u.conversation_id = c.id AND u.direction = 'in' AND u.read = 0) \
                  AS unread \
@@ -679,7 +682,7 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, delivered, seen, read FROM message \
+             stanza_id, stanza_attr_id, delivered, seen, read FROM message \
              WHERE conversation_id = ?1 AND (server_time, server_time_ns, id) < (?2, ?3, ?4) \
              ORDER BY server_time DESC, server_time_ns DESC, id DESC LIMIT ?5",
         )

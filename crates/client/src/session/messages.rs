@@ -67,12 +67,14 @@ impl<S: Store + 'static> Actor<S> {
         if inner.type_ == MessageType::Groupchat {
             return;
         }
+        // Our own archive's stamp: the time our server archived the message.
+        let now = Utc::now();
         let stamp = result
             .forwarded
             .delay
             .as_ref()
-            .map(|d| d.stamp.0.with_timezone(&Utc))
-            .unwrap_or_else(Utc::now);
+            .map(|d| d.stamp.0.with_timezone(&Utc).min(now))
+            .unwrap_or(now);
         if let Some(mut msg) = self.to_new_message(inner, Via::Archive, stamp) {
             // The archive id is the stanza-id our own server gave the message.
             msg.keys.stanza_id = Some(result.id.clone());
@@ -124,11 +126,13 @@ impl<S: Store + 'static> Actor<S> {
             }
             return;
         }
+        // The carbon's own delay is our server's; the forwarded message's is the sender's.
+        let now = Utc::now();
         let stamp = forwarded
             .delay
-            .map(|d| d.stamp.0.with_timezone(&Utc))
-            .or_else(|| delay_of(&inner))
-            .unwrap_or_else(Utc::now);
+            .map(|d| d.stamp.0.with_timezone(&Utc).min(now))
+            .or_else(|| trusted_delay(&inner, &self.account, now))
+            .unwrap_or(now);
         if let Some(msg) = self.to_new_message(&inner, via, stamp) {
             self.store_live(msg).await;
         }
@@ -152,7 +156,8 @@ impl<S: Store + 'static> Actor<S> {
                 return self.on_contact_marker(&m, id).await;
             }
         }
-        let stamp = delay_of(&m).unwrap_or_else(Utc::now);
+        let now = Utc::now();
+        let stamp = trusted_delay(&m, &self.account, now).unwrap_or(now);
         let Some(msg) = self.to_new_message(&m, Via::Live, stamp) else {
             return;
         };
@@ -416,10 +421,24 @@ pub(super) fn receipt_of(m: &Message) -> Option<String> {
         .filter(|_| m.bodies.is_empty())
 }
 
-pub(super) fn delay_of(m: &Message) -> Option<DateTime<Utc>> {
+/// The time our own server vouches for (XEP-0203), never later than `now`: a delay counts
+/// only when our server stamped it (`from` our domain, as on offline messages, or our bare
+/// JID, as on what quiet mode held back). A contact's own `<delay/>` is attacker-chosen: a
+/// 2099 stamp made every later message of the conversation look already read, and a 1970
+/// one pinned a message to the top; such a message is stamped with its arrival.
+pub(super) fn trusted_delay(
+    m: &Message,
+    account: &BareJid,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     m.payloads
         .iter()
-        .find(|p| p.is("delay", ns::DELAY))
-        .and_then(|p| Delay::try_from(p.clone()).ok())
-        .map(|d| d.stamp.0.with_timezone(&Utc))
+        .filter(|p| p.is("delay", ns::DELAY))
+        .filter_map(|p| Delay::try_from(p.clone()).ok())
+        .find(|d| {
+            d.from
+                .as_ref()
+                .is_some_and(|from| rules::vouched_by_our_server(from, account))
+        })
+        .map(|d| d.stamp.0.with_timezone(&Utc).min(now))
 }

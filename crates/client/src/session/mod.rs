@@ -357,7 +357,8 @@ struct Actor<S> {
     shutdown: Arc<AtomicBool>,
     ready: Option<oneshot::Sender<Result<FullJid, ClientError>>>,
     jid: Option<FullJid>,
-    pending: HashMap<String, Pending>,
+    /// Requests waiting for their response, with the JID each was sent to.
+    pending: HashMap<String, (Pending, Option<Jid>)>,
     catch_up: Option<CatchUp>,
     page: Vec<NewMessage>,
     run_stored: u64,
@@ -449,14 +450,29 @@ impl<S: Store + 'static> Actor<S> {
     }
 
     async fn send_iq(&mut self, iq: Iq, purpose: Pending) {
-        let id = match &iq {
-            Iq::Get { id, .. }
-            | Iq::Set { id, .. }
-            | Iq::Result { id, .. }
-            | Iq::Error { id, .. } => id.clone(),
+        let (id, to) = match &iq {
+            Iq::Get { id, to, .. }
+            | Iq::Set { id, to, .. }
+            | Iq::Result { id, to, .. }
+            | Iq::Error { id, to, .. } => (id.clone(), to.clone()),
         };
-        self.pending.insert(id, purpose);
+        self.pending.insert(id, (purpose, to));
         self.send_stanza(iq).await;
+    }
+
+    /// The request `id` answers, when `from` is the party it asked; a response from anybody
+    /// else is dropped and the request stays pending.
+    fn take_pending(&mut self, id: &str, from: Option<&Jid>) -> Option<Pending> {
+        let (_, asked) = self.pending.get(id)?;
+        if !rules::answers_request(asked.as_ref(), from, &self.account, self.jid.as_ref()) {
+            tracing::warn!(
+                ?from,
+                id,
+                "dropped an IQ response from a party we did not ask"
+            );
+            return None;
+        }
+        self.pending.remove(id).map(|(purpose, _)| purpose)
     }
 
     async fn on_stream_event(&mut self, ev: StreamEvent) {
@@ -623,12 +639,14 @@ impl<S: Store + 'static> Actor<S> {
             Iq::Result {
                 id, payload, from, ..
             } => {
-                if let Some(purpose) = self.pending.remove(&id) {
-                    self.on_result(purpose, from, payload).await;
+                if let Some(purpose) = self.take_pending(&id, from.as_ref()) {
+                    self.on_result(purpose, payload).await;
                 }
             }
-            Iq::Error { id, error, .. } => {
-                if let Some(purpose) = self.pending.remove(&id) {
+            Iq::Error {
+                id, error, from, ..
+            } => {
+                if let Some(purpose) = self.take_pending(&id, from.as_ref()) {
                     self.on_iq_error(purpose, error).await;
                 }
             }
@@ -661,7 +679,7 @@ impl<S: Store + 'static> Actor<S> {
             .await;
     }
 
-    async fn on_result(&mut self, purpose: Pending, from: Option<Jid>, payload: Option<Element>) {
+    async fn on_result(&mut self, purpose: Pending, payload: Option<Element>) {
         match purpose {
             Pending::Carbons => self.mark_ready(),
             Pending::Roster | Pending::MdsPublish => {}
@@ -676,13 +694,7 @@ impl<S: Store + 'static> Actor<S> {
                 }
             }
             Pending::DiscoInfo(full) => {
-                // Only the device itself (or our server on its behalf) describes it.
-                if from
-                    .as_ref()
-                    .is_some_and(|f| f.try_as_full().ok() != Some(&full))
-                {
-                    return;
-                }
+                // Only the device itself describes it (`take_pending` checked who answered).
                 let Some(info) = payload.and_then(|p| disco::DiscoInfoResult::try_from(p).ok())
                 else {
                     return;

@@ -246,14 +246,15 @@ impl<S: Store + 'static> Actor<S> {
         )
         .await;
         // Tell the contact (and, through carbons, our other devices) with a displayed marker
-        // for the newest incoming message.
+        // for the newest incoming message. XEP-0333 names the message by its own `id`, never
+        // by our archive's stanza-id: that id is our server's, and handing it to the contact
+        // let a contact aim forged claims at one particular message.
         let marker_id = self
             .find_named(&peer, |m| {
-                m.direction == Direction::In
-                    && (m.keys.origin_id.is_some() || m.keys.stanza_id.is_some())
+                m.direction == Direction::In && m.stanza_attr_id.is_some()
             })
             .await
-            .and_then(|m| m.keys.origin_id.or(m.keys.stanza_id));
+            .and_then(|m| m.stanza_attr_id);
         if let Some(id) = marker_id {
             let mut marker = Message::chat(Some(Jid::from(peer.clone())));
             marker.id = Some(tokio_xmpp::parsers::message::Id(new_id()));
@@ -350,10 +351,10 @@ impl<S: Store + 'static> Actor<S> {
             .from
             .clone()
             .unwrap_or_else(|| Jid::from(self.account.clone()));
+        // The marker names the contact's message by its `id` (XEP-0333).
         let target = self
             .find_read_target(&peer, |m| {
-                m.keys.origin_id.as_deref() == Some(id.as_str())
-                    || m.keys.stanza_id.as_deref() == Some(id.as_str())
+                m.direction == Direction::In && m.stanza_attr_id.as_deref() == Some(id.as_str())
             })
             .await;
         self.move_read(&peer, target, ReadSource::Marker, &from)
@@ -373,8 +374,8 @@ impl<S: Store + 'static> Actor<S> {
         let Some(target) = self
             .find_named(&peer, |m| {
                 m.direction == Direction::Out
-                    && (m.keys.origin_id.as_deref() == Some(id.as_str())
-                        || m.keys.stanza_id.as_deref() == Some(id.as_str()))
+                    && (m.stanza_attr_id.as_deref() == Some(id.as_str())
+                        || m.keys.origin_id.as_deref() == Some(id.as_str()))
             })
             .await
         else {
