@@ -2,6 +2,8 @@
 //! real sessions with real SQLite stores, plus helpers to drive the real `tandem` binary.
 #![allow(missing_debug_implementations)]
 
+pub mod relay;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;

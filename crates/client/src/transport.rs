@@ -200,11 +200,12 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Transport<S> {
     }
 }
 
-/// Follows outgoing XML just enough to tell when the writer is between two children of
-/// `<stream:stream>`. tokio-xmpp writes no comments, CDATA or DOCTYPE; `<?xml ...?>` is
-/// handled. Text never contains a raw `<`; attribute values may contain `>`.
+/// Follows an XMPP stream's XML just enough to tell when it is between two children of
+/// `<stream:stream>`. No comments, CDATA or DOCTYPE (XMPP forbids them); `<?xml ...?>` is
+/// handled. Text never contains a raw `<`; attribute values may contain `>`. Public for the
+/// tests' stream relay, which cuts a server's stream into whole top-level elements.
 #[derive(Debug, Default, Clone)]
-struct Scanner {
+pub struct Scanner {
     depth: u32,
     state: ScanState,
 }
@@ -228,7 +229,8 @@ enum ScanState {
 }
 
 impl Scanner {
-    fn at_boundary(&self) -> bool {
+    /// Between two top-level elements (just after the stream header or a whole child).
+    pub fn at_boundary(&self) -> bool {
         self.depth == 1 && matches!(self.state, ScanState::Text)
     }
 
@@ -243,7 +245,8 @@ impl Scanner {
         None
     }
 
-    fn feed(&mut self, bytes: &[u8]) {
+    /// Follows `bytes` of the stream.
+    pub fn feed(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.state = match std::mem::take(&mut self.state) {
                 ScanState::Text if b == b'<' => ScanState::Open,

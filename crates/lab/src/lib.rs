@@ -228,6 +228,17 @@ impl Lab {
         &self.ca_file
     }
 
+    /// The server's certificate (PEM), signed by [`Lab::ca_file`]: what a test plays a
+    /// compromised server with.
+    pub fn cert_file(&self) -> PathBuf {
+        self.dir_path.join("server.crt")
+    }
+
+    /// The server certificate's private key (PEM).
+    pub fn key_file(&self) -> PathBuf {
+        self.dir_path.join("server.key")
+    }
+
     /// The lab's temporary folder: configuration, certificates, data, logs.
     /// Removed when the lab stops.
     pub fn dir(&self) -> &Path {
