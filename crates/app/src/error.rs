@@ -80,8 +80,9 @@ impl From<ClientError> for AppError {
                 _ => AppErrorKind::Server,
             },
             ClientError::Store(_) => AppErrorKind::Storage,
-            ClientError::Profile(_) => AppErrorKind::Profile,
+            ClientError::Profile(_) | ClientError::ProfileInUse { .. } => AppErrorKind::Profile,
             ClientError::NotAcknowledged(_) => AppErrorKind::Server,
+            ClientError::InvalidMessage(_) => AppErrorKind::InvalidInput,
             ClientError::Closed => AppErrorKind::Closed,
             _ => AppErrorKind::Server,
         };

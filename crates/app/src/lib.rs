@@ -114,6 +114,8 @@ pub struct App {
     ui: StdMutex<Ui>,
     notifications: Arc<AtomicBool>,
     focus: focus::Debouncer,
+    /// The profile's session lock, once signed in.
+    session_lock: StdMutex<Option<tandem_client::lock::ProfileLock>>,
 }
 
 impl std::fmt::Debug for App {
@@ -153,6 +155,7 @@ impl App {
                     }
                 })
             },
+            session_lock: StdMutex::new(None),
         });
         Ok(app)
     }
@@ -224,6 +227,7 @@ impl App {
     /// Ends the session and forgets the password (the account stays for the form).
     pub async fn sign_out(&self) -> Result<()> {
         let settings = self.sign_out_quietly().await;
+        self.release_profile();
         if let Some(settings) = settings.or(self.profile.saved_settings()?) {
             self.profile.forget_password(&settings).await?;
         }
@@ -396,11 +400,26 @@ impl App {
     /// Ends the session cleanly (on quit).
     pub async fn shutdown(&self) {
         self.sign_out_quietly().await;
+        self.release_profile();
+    }
+
+    /// Lets another process sign in on the profile (after sign-out or on quit).
+    fn release_profile(&self) {
+        *lock(&self.session_lock) = None;
     }
 
     // ---- internals ----
 
     async fn start(&self, settings: Settings, config: SessionConfig) -> Result<Me> {
+        // One signed-in process per profile: taken at the first sign-in and held for the
+        // app's life (a restart of the session must not lose it to another process).
+        {
+            let mut held = lock(&self.session_lock);
+            if held.is_none() {
+                *held = Some(self.profile.lock_session()?);
+            }
+        }
+        let migrating = self.profile.lock_migrations().await?;
         let store = Arc::new(
             SqliteStore::open(&self.profile.database_path())
                 .await
@@ -414,6 +433,13 @@ impl App {
                     )
                 })?,
         );
+        drop(migrating);
+        store.quick_check().await.map_err(|e| {
+            AppError::new(
+                AppErrorKind::Storage,
+                format!("{}: {e}", self.profile.database_path().display()),
+            )
+        })?;
         let (session, events) = Session::start(config, store.clone()).await?;
         self.notifications
             .store(settings.notifications, Ordering::SeqCst);

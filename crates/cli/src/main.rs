@@ -197,7 +197,7 @@ fn main() -> ExitCode {
             let msg = format!("{e:#}");
             eprintln!(
                 "tandem: {}",
-                msg.split_whitespace().collect::<Vec<_>>().join(" ")
+                output::terminal_safe(&msg.split_whitespace().collect::<Vec<_>>().join(" "))
             );
             ExitCode::FAILURE
         }
@@ -305,6 +305,8 @@ fn parse_bare(input: &str) -> Result<BareJid> {
 }
 
 async fn open_store(profile: &Profile) -> Result<Arc<SqliteStore>> {
+    // Never two processes migrating at once; read-only commands open beside a session.
+    let _migrating = profile.lock_migrations().await?;
     let store = SqliteStore::open(&profile.database_path())
         .await
         .with_context(|| {
@@ -316,18 +318,36 @@ async fn open_store(profile: &Profile) -> Result<Arc<SqliteStore>> {
     Ok(Arc::new(store))
 }
 
-async fn connect(
-    profile: &Profile,
-    window: Option<std::time::Duration>,
-) -> Result<(Settings, Arc<SqliteStore>, Session, tandem_client::Events)> {
+/// A signed-in session on the profile, which it holds (one connected process per profile)
+/// until the [`Connected`] is dropped.
+struct Connected {
+    settings: Settings,
+    store: Arc<SqliteStore>,
+    session: Session,
+    events: tandem_client::Events,
+    _lock: tandem_client::lock::ProfileLock,
+}
+
+async fn connect(profile: &Profile, window: Option<std::time::Duration>) -> Result<Connected> {
+    let lock = profile.lock_session()?;
     let settings = profile.settings()?;
     let mut config = profile.session_config(&settings).await?;
     if let Some(window) = window {
         config.active_window = window;
     }
     let store = open_store(profile).await?;
+    store
+        .quick_check()
+        .await
+        .with_context(|| format!("{}", profile.database_path().display()))?;
     let (session, events) = Session::start(config, store.clone()).await?;
-    Ok((settings, store, session, events))
+    Ok(Connected {
+        settings,
+        store,
+        session,
+        events,
+        _lock: lock,
+    })
 }
 
 async fn account(
@@ -447,7 +467,7 @@ async fn send(
     if text.is_empty() {
         bail!("refusing to send an empty message");
     }
-    let (_, _, session, _events) = connect(profile, window).await?;
+    let Connected { session, _lock, .. } = connect(profile, window).await?;
     let result = session.send(to.clone(), text).await;
     save_counters(profile, &session).await;
     session.close().await;
@@ -457,7 +477,13 @@ async fn send(
 }
 
 async fn sync(profile: &Profile, window: Option<std::time::Duration>) -> Result<()> {
-    let (settings, store, session, mut events) = connect(profile, window).await?;
+    let Connected {
+        settings,
+        store,
+        session,
+        mut events,
+        _lock,
+    } = connect(profile, window).await?;
     let progress = std::io::stderr().is_terminal();
     let mut new_messages = 0u64;
     let mut summary = None;
@@ -483,7 +509,7 @@ async fn sync(profile: &Profile, window: Option<std::time::Duration>) -> Result<
                     break;
                 }
             }
-            Event::Error { message } => eprintln!("tandem: {message}"),
+            Event::Error { message } => eprintln!("tandem: {}", output::terminal_safe(&message)),
             _ => {}
         }
     }
@@ -514,7 +540,7 @@ async fn history(profile: &Profile, peer: &str, json: bool) -> Result<()> {
         println!("no messages with {peer}");
     } else {
         for m in &messages {
-            println!("{}", output::message_line(m, &settings.jid));
+            output::print_line(&output::message_line(m, &settings.jid));
         }
     }
     Ok(())
@@ -527,13 +553,22 @@ async fn devices(profile: &Profile, json: bool) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&devices)?);
     } else {
-        print!("{}", output::devices_table(&devices));
+        print!(
+            "{}",
+            output::terminal_safe(&output::devices_table(&devices))
+        );
     }
     Ok(())
 }
 
 async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duration>) -> Result<()> {
-    let (settings, _store, session, mut events) = connect(profile, window).await?;
+    let Connected {
+        settings,
+        session,
+        mut events,
+        _lock,
+        ..
+    } = connect(profile, window).await?;
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let printer = output::Printer::new(json, settings.jid.clone());
     // The session's own `connected` event is already queued: it is printed first.

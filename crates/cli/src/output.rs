@@ -6,6 +6,34 @@ use tandem_client::profile::{PasswordStore, Settings};
 use tandem_core::event::{Event, MessageView};
 use tandem_core::model::{Device, Direction, StoredMessage, Via};
 
+/// Text from the network made safe for a terminal: C0 and C1 control characters (escape
+/// sequences that move the cursor, clear the screen or retitle the window), DEL and the
+/// bidirectional controls (which reorder what follows them, so "txt.exe" can show as
+/// "exe.txt") are shown as `\u{..}` instead of acting. Newlines stay.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Prints a line of human output, made [`terminal_safe`].
+pub fn print_line(text: &str) {
+    println!("{}", terminal_safe(text));
+}
+
 pub fn settings_line(s: &Settings) -> String {
     format!(
         "{}/{} ({}), multi-device messaging {}, server {}, password in {}",
@@ -249,12 +277,46 @@ impl Printer {
             Event::Error { message } => format!("error: {message}"),
             _ => return,
         };
-        println!("{text}");
+        print_line(&text);
     }
 
     pub fn error(&self, message: &str) {
         self.event(&Event::Error {
             message: message.to_owned(),
         });
+    }
+}
+
+#[cfg(test)]
+mod safety_tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn bidi_and_control_characters_are_shown_not_obeyed() {
+        let cases = [
+            (
+                "plain text, üñíçødé and emoji 🎉",
+                "plain text, üñíçødé and emoji 🎉",
+            ),
+            ("two\nlines", "two\nlines"),
+            ("invoice\u{202E}fdp.exe", "invoice\\u{202e}fdp.exe"),
+            ("\u{2066}isolate\u{2069}", "\\u{2066}isolate\\u{2069}"),
+            (
+                "\u{1b}[2J\u{1b}]0;owned\u{7}",
+                "\\u{1b}[2J\\u{1b}]0;owned\\u{7}",
+            ),
+            (
+                "c1 \u{9b}31m and nel \u{85}",
+                "c1 \\u{9b}31m and nel \\u{85}",
+            ),
+            ("cr\rtab\tdel\u{7f}", "cr\\u{d}tab\\u{9}del\\u{7f}"),
+            (
+                "marks \u{200E}\u{200F}\u{61C}",
+                "marks \\u{200e}\\u{200f}\\u{61c}",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(terminal_safe(input), want, "{input:?}");
+        }
     }
 }

@@ -13,30 +13,8 @@ use serde_json::Value;
 use tandem_core::model::DeviceType;
 use tandem_tests::World;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tandem");
-
-fn tandem(profile: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--data-dir")
-        .arg(profile)
-        .env_remove("RUST_LOG")
-        .timeout(Duration::from_secs(60));
-    cmd
-}
-
-fn history(profile: &Path, peer: &str) -> Result<Vec<Value>> {
-    let out = tandem(profile).args(["history", peer, "--json"]).output()?;
-    if !out.status.success() {
-        return Err(anyhow!(
-            "history failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    match serde_json::from_slice(&out.stdout)? {
-        Value::Array(items) => Ok(items),
-        other => Err(anyhow!("history --json is not an array: {other}")),
-    }
-}
+mod common;
+use common::{history, tandem, BIN};
 
 async fn bob_sends(w: &World, to: &str, bodies: impl Iterator<Item = String>) -> Result<()> {
     let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;

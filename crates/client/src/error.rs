@@ -15,6 +15,17 @@ pub enum ClientError {
     /// The profile (settings, password) is missing or unusable.
     #[error("{0}")]
     Profile(String),
+    /// Another process is signed in on this profile.
+    #[error("profile {dir} is in use by {}", pid.map_or_else(|| "another process".to_owned(), |p| format!("process {p}")))]
+    ProfileInUse {
+        /// The profile directory.
+        dir: String,
+        /// The holder's process id, when it could be read.
+        pid: Option<u32>,
+    },
+    /// The message cannot be sent as it is (nothing was stored).
+    #[error("cannot send this message: {0}")]
+    InvalidMessage(String),
     /// A sent message was not acknowledged by the server.
     #[error("the server did not acknowledge the message: {0}")]
     NotAcknowledged(String),

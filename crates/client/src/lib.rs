@@ -4,12 +4,14 @@
 //!   and mutual ([`sasl`]: the server proves it knows the password).
 //! - [`session`] is the actor that owns the stream, applies `tandem-core`'s rules to what
 //!   arrives, persists through a [`tandem_core::store::Store`] and emits events.
+//! - [`lock`]: one signed-in process per profile, migrations one at a time.
 //! - [`profile`] is a data directory: settings, the password (keyring or a 0600 file) and the
 //!   SQLite database.
 #![warn(missing_docs)]
 
 pub mod connect;
 pub mod error;
+pub mod lock;
 pub mod profile;
 pub mod sasl;
 pub mod session;

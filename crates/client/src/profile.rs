@@ -121,13 +121,21 @@ impl Profile {
                 )))
             }
         };
-        toml::from_str(&text).map_err(|e| {
+        let settings: Settings = toml::from_str(&text).map_err(|e| {
             ClientError::Profile(format!(
                 "broken {}: {}",
                 path.display(),
                 one_line(&e.to_string())
             ))
-        })
+        })?;
+        if settings.jid.node().is_none() {
+            return Err(ClientError::Profile(format!(
+                "broken {}: jid {:?} has no user part (user@domain)",
+                path.display(),
+                settings.jid.as_str()
+            )));
+        }
+        Ok(settings)
     }
 
     /// Saves the settings (atomically: a broken write never loses the old file).
@@ -376,6 +384,18 @@ mod tests {
             .expect("open")
             .settings()
             .expect_err("broken");
+        assert!(!err.to_string().contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn a_profile_whose_jid_has_no_user_part_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = Profile::open(dir.path()).expect("open");
+        let mut s = settings();
+        s.jid = BareJid::new("example.org").expect("a domain is a bare JID");
+        p.save_settings(&s).expect("save");
+        let err = p.settings().expect_err("no user part");
+        assert!(err.to_string().contains("has no user part"), "{err}");
         assert!(!err.to_string().contains('\n'), "{err}");
     }
 

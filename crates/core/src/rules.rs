@@ -42,6 +42,11 @@ fn from_own_account(outer_from: Option<&Jid>, account: &BareJid) -> bool {
     }
 }
 
+/// Rule: the characters XML 1.0 (and so XMPP) can carry in text (XML 1.0 §2.2, `Char`).
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 /// Rule: what our own server vouches for carries its domain or our bare JID as `from`
 /// (offline delivery stamps its delay from the domain, a quiet-mode flush from our bare
 /// JID). A contact, or another server, can name neither.
@@ -246,6 +251,20 @@ mod tests {
             ),
             Err(Rejection::ForeignArchive { .. })
         ));
+    }
+
+    #[test]
+    fn only_xml_characters_can_be_sent() {
+        for c in [
+            'a', '\t', '\n', '\r', 'é', '\u{202E}', '\u{85}', '🎉', '\u{FFFD}',
+        ] {
+            assert!(xml_char(c), "{c:?}");
+        }
+        for c in [
+            '\u{0}', '\u{1b}', '\u{7}', '\u{8}', '\u{1f}', '\u{FFFE}', '\u{FFFF}',
+        ] {
+            assert!(!xml_char(c), "{c:?}");
+        }
     }
 
     #[test]

@@ -148,6 +148,33 @@ impl SqliteStore {
         Self::migrate(pool, location).await
     }
 
+    /// Checks the whole file for damage (`PRAGMA quick_check`): a database whose pages were
+    /// overwritten can open and answer the first queries, and only fail (or worse, return
+    /// wrong rows) later. Commands that sign in run this before they write.
+    pub async fn quick_check(&self) -> Result<()> {
+        let damaged = |detail: String| {
+            Error::Corrupt(format!(
+                "the database is damaged ({detail}); move it away to start afresh from the server's archive"
+            ))
+        };
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| damaged(e.to_string()))?;
+        match rows.as_slice() {
+            [ok] if ok == "ok" => Ok(()),
+            problems => Err(damaged(format!(
+                "quick_check: {}",
+                problems
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))),
+        }
+    }
+
     /// Opens a fresh, empty database in memory, for tests and ephemeral sessions.
     ///
     /// It lives on a single connection that the pool never retires; it is gone once the

@@ -266,6 +266,15 @@ impl<S: Store + 'static> Actor<S> {
         body: String,
         reply: oneshot::Sender<Result<StoredMessage, ClientError>>,
     ) {
+        // XML 1.0 cannot carry most C0 controls: refuse them here, before anything is
+        // stored, rather than store a message the stream will never send.
+        if let Some(c) = body.chars().find(|c| !rules::xml_char(*c)) {
+            let _ = reply.send(Err(ClientError::InvalidMessage(format!(
+                "the text contains U+{:04X}, which XMPP cannot carry",
+                u32::from(c)
+            ))));
+            return;
+        }
         let id = new_id();
         let from = self
             .jid
