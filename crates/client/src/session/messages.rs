@@ -1,8 +1,8 @@
 //! Messages in and out: live messages, carbons (XEP-0280), receipts (XEP-0184), sending,
 //! and catching up from the archive (XEP-0313).
 
-use super::multidevice::displayed_of;
 use super::*;
+use crate::wire::{self, displayed_of, receipt_of, server_second, trusted_delay};
 
 impl<S: Store + 'static> Actor<S> {
     pub(super) async fn request_page(&mut self, req: PageRequest) {
@@ -75,7 +75,9 @@ impl<S: Store + 'static> Actor<S> {
             .as_ref()
             .map(|d| d.stamp.0.with_timezone(&Utc).min(now))
             .unwrap_or(now);
-        if let Some(mut msg) = self.to_new_message(inner, Via::Archive, stamp) {
+        if let Some(mut msg) =
+            wire::new_message(inner, Via::Archive, stamp, &self.account, self.jid.as_ref())
+        {
             // The archive id is the stanza-id our own server gave the message.
             msg.keys.stanza_id = Some(result.id.clone());
             self.page.push(msg);
@@ -133,7 +135,7 @@ impl<S: Store + 'static> Actor<S> {
             .map(|d| d.stamp.0.with_timezone(&Utc).min(now))
             .or_else(|| trusted_delay(&inner, &self.account, now))
             .unwrap_or(now);
-        if let Some(msg) = self.to_new_message(&inner, via, stamp) {
+        if let Some(msg) = wire::new_message(&inner, via, stamp, &self.account, self.jid.as_ref()) {
             self.store_live(msg).await;
         }
     }
@@ -158,7 +160,8 @@ impl<S: Store + 'static> Actor<S> {
         }
         let now = Utc::now();
         let stamp = trusted_delay(&m, &self.account, now).unwrap_or(now);
-        let Some(msg) = self.to_new_message(&m, Via::Live, stamp) else {
+        let Some(msg) = wire::new_message(&m, Via::Live, stamp, &self.account, self.jid.as_ref())
+        else {
             return;
         };
         let wants_receipt = m.payloads.iter().any(|p| p.is("request", ns::RECEIPTS));
@@ -187,63 +190,6 @@ impl<S: Store + 'static> Actor<S> {
             Ok(None) => {}
             Err(e) => self.error(format!("cannot store receipt: {e}")),
         }
-    }
-
-    /// Converts a one-to-one message with a body into what the store keeps.
-    pub(super) fn to_new_message(
-        &self,
-        m: &Message,
-        via: Via,
-        stamp: DateTime<Utc>,
-    ) -> Option<NewMessage> {
-        let (_, body) = m.get_best_body(vec![])?;
-        if body.is_empty() {
-            return None;
-        }
-        let cp = match rules::counterpart(m.from.as_ref(), m.to.as_ref(), &self.account) {
-            Ok(cp) => cp,
-            Err(rejection) => {
-                tracing::warn!(%rejection, "dropped message");
-                return None;
-            }
-        };
-        let mut stanza_ids = Vec::new();
-        let mut origin_id = None;
-        for p in &m.payloads {
-            if p.is("stanza-id", ns::SID) {
-                if let Ok(s) = stanza_id::StanzaId::try_from(p.clone()) {
-                    stanza_ids.push((s.by, s.id));
-                }
-            } else if p.is("origin-id", ns::SID) {
-                if let Ok(o) = stanza_id::OriginId::try_from(p.clone()) {
-                    origin_id = Some(o.id);
-                }
-            }
-        }
-        let keys = rules::dedup_keys(
-            stanza_ids.iter().map(|(by, id)| (by, id.as_str())),
-            origin_id.as_deref(),
-            &self.account,
-        );
-        let from = match (&m.from, cp.direction) {
-            (Some(f), _) => f.clone(),
-            (None, Direction::Out) => self
-                .jid
-                .clone()
-                .map(Jid::from)
-                .unwrap_or_else(|| Jid::from(self.account.clone())),
-            (None, Direction::In) => Jid::from(self.account.clone()),
-        };
-        Some(NewMessage {
-            peer: cp.peer,
-            from,
-            direction: cp.direction,
-            body: body.clone(),
-            timestamp: server_second(stamp),
-            via,
-            keys,
-            stanza_attr_id: m.id.as_ref().map(|i| i.0.clone()),
-        })
     }
 
     pub(super) async fn store_live(&mut self, msg: NewMessage) {
@@ -411,43 +357,4 @@ impl<S: Store + 'static> Actor<S> {
             done: true,
         });
     }
-}
-
-/// Archive stamps (XEP-0203 delays) carry whole seconds, while live messages are stamped
-/// with our clock. Keeping every timestamp to the second makes copies from both sources sort
-/// together; within a second, history falls back to arrival order.
-pub(super) fn server_second(t: DateTime<Utc>) -> DateTime<Utc> {
-    use chrono::SubsecRound;
-    t.trunc_subsecs(0)
-}
-
-pub(super) fn receipt_of(m: &Message) -> Option<String> {
-    m.payloads
-        .iter()
-        .find(|p| p.is("received", ns::RECEIPTS))
-        .and_then(|p| receipts::Received::try_from(p.clone()).ok())
-        .map(|r| r.id)
-        .filter(|_| m.bodies.is_empty())
-}
-
-/// The time our own server vouches for (XEP-0203), never later than `now`: a delay counts
-/// only when our server stamped it (`from` our domain, as on offline messages, or our bare
-/// JID, as on what quiet mode held back). A contact's own `<delay/>` is attacker-chosen: a
-/// 2099 stamp made every later message of the conversation look already read, and a 1970
-/// one pinned a message to the top; such a message is stamped with its arrival.
-pub(super) fn trusted_delay(
-    m: &Message,
-    account: &BareJid,
-    now: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    m.payloads
-        .iter()
-        .filter(|p| p.is("delay", ns::DELAY))
-        .filter_map(|p| Delay::try_from(p.clone()).ok())
-        .find(|d| {
-            d.from
-                .as_ref()
-                .is_some_and(|from| rules::vouched_by_our_server(from, account))
-        })
-        .map(|d| d.stamp.0.with_timezone(&Utc).min(now))
 }

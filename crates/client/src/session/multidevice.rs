@@ -312,29 +312,11 @@ impl<S: Store + 'static> Actor<S> {
 
     /// An MDS item from our own PEP (XEP-0490): another device of ours read a conversation.
     pub(super) async fn on_mds(&mut self, outer: &Message, event: &Element) {
-        let Some(items) = event
-            .children()
-            .find(|c| c.is("items", ns::PUBSUB_EVENT) && c.attr("node") == Some(MDS_NODE))
-        else {
-            return;
-        };
         let from = outer
             .from
             .clone()
             .unwrap_or_else(|| Jid::from(self.account.clone()));
-        for item in items.children().filter(|c| c.is("item", ns::PUBSUB_EVENT)) {
-            let Some(peer) = item.attr("id").and_then(|id| BareJid::new(id).ok()) else {
-                continue;
-            };
-            let Some(id) = item
-                .get_child("displayed", MDS_NODE)
-                .and_then(|d| d.get_child("stanza-id", ns::SID))
-                .filter(|s| s.attr("by") == Some(self.account.to_string().as_str()))
-                .and_then(|s| s.attr("id"))
-                .map(str::to_owned)
-            else {
-                continue;
-            };
+        for (peer, id) in crate::wire::mds_items(event, &self.account) {
             let target = self
                 .find_read_target(&peer, |m| m.keys.stanza_id.as_deref() == Some(id.as_str()))
                 .await;
@@ -437,24 +419,10 @@ impl<S: Store + 'static> Actor<S> {
 
     pub(super) async fn on_presence(&mut self, p: presence::Presence) {
         let Some(from) = p.from.clone() else { return };
-        let show = match p.type_ {
-            presence::Type::None => match p.show {
-                None => Show::Available,
-                Some(presence::Show::Chat) => Show::Chat,
-                Some(presence::Show::Away) => Show::Away,
-                Some(presence::Show::Xa) => Show::Xa,
-                Some(presence::Show::Dnd) => Show::Dnd,
-            },
-            presence::Type::Unavailable => Show::Unavailable,
-            _ => return,
+        let Some(crate::wire::PresenceInfo { show, delay, idle }) = crate::wire::presence_info(&p)
+        else {
+            return;
         };
-        // A replayed or held-back presence carries the time it was sent (XEP-0203).
-        let delay = p
-            .payloads
-            .iter()
-            .find(|e| e.is("delay", ns::DELAY))
-            .and_then(|e| Delay::try_from(e.clone()).ok())
-            .map(|d| d.stamp.0.with_timezone(&Utc));
         self.emit(Event::Presence {
             jid: from.clone(),
             show,
@@ -483,7 +451,7 @@ impl<S: Store + 'static> Actor<S> {
             this_device: this,
             last_seen: Utc::now(),
         };
-        if p.payloads.iter().any(|e| e.is("idle", ns::IDLE)) {
+        if idle {
             self.idle.insert(resource.clone());
         } else {
             self.idle.remove(&resource);
@@ -539,18 +507,10 @@ pub(super) fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub(super) fn displayed_of(m: &Message) -> Option<String> {
-    m.payloads
-        .iter()
-        .find(|p| p.is("displayed", ns::DISPLAYED_MARKERS))
-        .and_then(|p| tokio_xmpp::parsers::displayed_markers::Displayed::try_from(p.clone()).ok())
-        .map(|d| d.id.0)
-}
-
 /// How many messages one backward step of [`Actor::find_named`] reads.
 const SEARCH_PAGE: u32 = 100;
 
-pub(super) const MDS_NODE: &str = "urn:xmpp:mds:displayed:0";
+pub(super) use crate::wire::MDS_NODE;
 
 pub(super) const MDS_NODE_NOTIFY: &str = "urn:xmpp:mds:displayed:0+notify";
 
