@@ -30,7 +30,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             .to_vec();
         input.extend_from_slice(data);
         let _ = server.write_all(&input).await;
-        drop(server);
+        // End of input for the client's reads; the client's own writes still have room.
+        let _ = server.shutdown().await;
         let Ok(stream) = initiate_stream(
             tokio::io::BufStream::new(client),
             ns::JABBER_CLIENT,
@@ -46,6 +47,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         };
         // A bounded number of reads: the input is finite and every read consumes some.
         for _ in 0..1024 {
+            // (`server` stays alive until the reads are done.)
             match stream.next().await {
                 Some(Ok(FallibleStreamElement::Ok(XmppStreamElement::Stanza(s)))) => {
                     tandem_fuzz::stanza(&s)
