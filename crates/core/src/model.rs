@@ -160,9 +160,23 @@ pub struct StoredMessage {
     pub keys: DedupKeys,
     /// The stanza's own `id` attribute, which XEP-0333 markers and XEP-0184 receipts name.
     pub stanza_attr_id: Option<String>,
+    /// Where the message stands among those of its second: the server's order (see
+    /// [`StoredMessage::order`]).
+    pub rank: i64,
 }
 
 impl StoredMessage {
+    /// History order: the server's time, then the server's order within the second
+    /// (`rank`), then the row id. Every store sorts by this.
+    ///
+    /// A copy gets the next rank when it is stored, and again when its archive copy meets
+    /// a copy that came another way (live, carbon, sent here), together with the archive's
+    /// time: so a live copy that arrived while catch-up was still paging through older
+    /// messages of the same second moves behind them, where the server archived it.
+    pub fn order(&self) -> (DateTime<Utc>, i64, MessageId) {
+        (self.timestamp, self.rank, self.id)
+    }
+
     /// Whether it arrived as a carbon.
     pub fn carbon(&self) -> bool {
         self.via.is_carbon()

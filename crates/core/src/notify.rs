@@ -29,12 +29,14 @@ pub struct NotifyInput {
     pub id: MessageId,
     /// Its server time.
     pub timestamp: DateTime<Utc>,
+    /// Its rank within the second ([`StoredMessage::rank`]).
+    pub rank: i64,
 }
 
 impl NotifyInput {
     /// Its position in the conversation, for comparison with the read state.
     pub fn position(&self) -> ReadPosition {
-        ReadPosition::new(self.id, self.timestamp)
+        ReadPosition::ranked(self.id, self.timestamp, self.rank)
     }
 }
 
@@ -45,6 +47,7 @@ impl From<&StoredMessage> for NotifyInput {
             via: m.via,
             id: m.id,
             timestamp: m.timestamp,
+            rank: m.rank,
         }
     }
 }
@@ -212,6 +215,7 @@ mod tests {
             via,
             id: MessageId(10),
             timestamp: at(100),
+            rank: 10,
         }
     }
 
@@ -544,6 +548,7 @@ mod tests {
             via: Via::CarbonReceived,
             keys: Default::default(),
             stanza_attr_id: None,
+            rank: 10,
         };
         let input = NotifyInput::from(&m);
         assert_eq!(input, incoming(Via::CarbonReceived));

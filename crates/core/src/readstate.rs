@@ -66,26 +66,37 @@ impl ReadSource {
 
 /// How far a conversation has been read: up to and including this message.
 ///
-/// Ordered by `(timestamp, message)`: server time first, the row id breaking ties between
-/// messages stamped with the same second.
+/// Ordered as history is ([`StoredMessage::order`]): server time first, then the server's
+/// order within the second, then the row id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ReadPosition {
     /// The last message read.
     pub message: MessageId,
     /// Its server time.
     pub timestamp: DateTime<Utc>,
+    /// Its rank within the second ([`StoredMessage::rank`]).
+    pub rank: i64,
 }
 
 impl ReadPosition {
-    /// The position of one stored message.
+    /// The position of a message whose rank is its row id (as it is when first stored).
     pub fn new(message: MessageId, timestamp: DateTime<Utc>) -> Self {
-        Self { message, timestamp }
+        Self::ranked(message, timestamp, message.0)
+    }
+
+    /// The position of a message with its rank.
+    pub fn ranked(message: MessageId, timestamp: DateTime<Utc>, rank: i64) -> Self {
+        Self {
+            message,
+            timestamp,
+            rank,
+        }
     }
 }
 
 impl Ord for ReadPosition {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.timestamp, self.message).cmp(&(other.timestamp, other.message))
+        (self.timestamp, self.rank, self.message).cmp(&(other.timestamp, other.rank, other.message))
     }
 }
 
@@ -97,7 +108,7 @@ impl PartialOrd for ReadPosition {
 
 impl From<&StoredMessage> for ReadPosition {
     fn from(m: &StoredMessage) -> Self {
-        Self::new(m.id, m.timestamp)
+        Self::ranked(m.id, m.timestamp, m.rank)
     }
 }
 
@@ -377,6 +388,7 @@ mod tests {
             via: crate::model::Via::Live,
             keys: Default::default(),
             stanza_attr_id: None,
+            rank: 7,
         };
         assert_eq!(ReadPosition::from(&m), pos(7, 5));
     }

@@ -14,7 +14,10 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use jid::BareJid;
 
-use crate::model::{ConversationSummary, Device, Direction, MessageId, NewMessage, StoredMessage};
+use crate::model::{
+    ConversationSummary, Device, Direction, MessageId, NewMessage, StoredMessage, Via,
+};
+use crate::readstate::ReadPosition;
 use crate::{Error, Result};
 
 /// The outcome of storing one copy of a message.
@@ -116,11 +119,11 @@ pub trait Store: Send + Sync {
         up_to: MessageId,
     ) -> impl Future<Output = Result<bool>> + Send;
 
-    /// Each conversation's stored read position: the contact, the message and its time.
+    /// Each conversation's stored read position, by contact.
     fn read_positions(
         &self,
         account: &BareJid,
-    ) -> impl Future<Output = Result<Vec<(BareJid, MessageId, DateTime<Utc>)>>> + Send;
+    ) -> impl Future<Output = Result<Vec<(BareJid, ReadPosition)>>> + Send;
 
     /// Number of messages stored for the account.
     fn message_count(&self, account: &BareJid) -> impl Future<Output = Result<u64>> + Send;
@@ -146,6 +149,8 @@ pub trait Store: Send + Sync {
 #[derive(Debug, Default)]
 struct Inner {
     next_id: i64,
+    /// The last rank given ([`StoredMessage::rank`]).
+    last_rank: i64,
     messages: Vec<(BareJid, StoredMessage, Option<String>)>,
     positions: HashMap<BareJid, String>,
     read_up_to: HashMap<(BareJid, BareJid), MessageId>,
@@ -183,6 +188,12 @@ impl Inner {
         });
         if let Some((_, m, _)) = existing {
             let id = m.id;
+            if msg.via == Via::Archive && m.via != Via::Archive {
+                // The archive says when, and in which order, the server archived it.
+                m.timestamp = msg.timestamp;
+                self.last_rank += 1;
+                m.rank = self.last_rank;
+            }
             if m.keys.stanza_id.is_none() {
                 m.keys.stanza_id = msg.keys.stanza_id.clone();
             }
@@ -192,6 +203,7 @@ impl Inner {
             return Inserted::Duplicate(id);
         }
         self.next_id += 1;
+        self.last_rank += 1;
         let stored = StoredMessage {
             id: MessageId(self.next_id),
             conversation: msg.peer.clone(),
@@ -205,6 +217,7 @@ impl Inner {
             via: msg.via,
             keys: msg.keys.clone(),
             stanza_attr_id: msg.stanza_attr_id.clone(),
+            rank: self.last_rank,
         };
         self.messages
             .push((account.clone(), stored.clone(), msg.stanza_attr_id.clone()));
@@ -243,7 +256,7 @@ impl Store for MemoryStore {
             .filter(|(acc, m, _)| acc == account && m.conversation == *peer)
             .map(|(_, m, _)| m.clone())
             .collect();
-        out.sort_by_key(|m| (m.timestamp, m.id));
+        out.sort_by_key(StoredMessage::order);
         Ok(out)
     }
 
@@ -255,7 +268,7 @@ impl Store for MemoryStore {
             match by_peer.get_mut(&m.conversation) {
                 Some(summary) => {
                     summary.unread += unread;
-                    if (summary.last.timestamp, summary.last.id) < (m.timestamp, m.id) {
+                    if summary.last.order() < m.order() {
                         summary.last = m.clone();
                     }
                 }
@@ -272,7 +285,7 @@ impl Store for MemoryStore {
             }
         }
         let mut out: Vec<ConversationSummary> = by_peer.into_values().collect();
-        out.sort_by_key(|s| std::cmp::Reverse((s.last.timestamp, s.last.id)));
+        out.sort_by_key(|s| std::cmp::Reverse(s.last.order()));
         Ok(out)
     }
 
@@ -327,7 +340,7 @@ impl Store for MemoryStore {
                     && m.direction == Direction::Out
                     && !m.seen
             })
-            .map(|(_, m, _)| (m.timestamp, m.id))
+            .map(|(_, m, _)| m.order())
         else {
             return Ok(false);
         };
@@ -335,7 +348,7 @@ impl Store for MemoryStore {
             if a == account
                 && m.conversation == *peer
                 && m.direction == Direction::Out
-                && (m.timestamp, m.id) <= target
+                && m.order() <= target
             {
                 m.seen = true;
             }
@@ -349,12 +362,12 @@ impl Store for MemoryStore {
             .messages
             .iter()
             .find(|(a, m, _)| a == account && m.conversation == *peer && m.id == up_to)
-            .map(|(_, m, _)| (m.timestamp, m.id))
+            .map(|(_, m, _)| m.order())
         else {
             return Ok(false);
         };
         for (a, m, _) in inner.messages.iter_mut() {
-            if a == account && m.conversation == *peer && (m.timestamp, m.id) <= target {
+            if a == account && m.conversation == *peer && m.order() <= target {
                 m.read = true;
             }
         }
@@ -364,10 +377,7 @@ impl Store for MemoryStore {
         Ok(true)
     }
 
-    async fn read_positions(
-        &self,
-        account: &BareJid,
-    ) -> Result<Vec<(BareJid, MessageId, DateTime<Utc>)>> {
+    async fn read_positions(&self, account: &BareJid) -> Result<Vec<(BareJid, ReadPosition)>> {
         let inner = self.lock()?;
         let mut out: Vec<_> = inner
             .read_up_to
@@ -378,7 +388,7 @@ impl Store for MemoryStore {
                     .messages
                     .iter()
                     .find(|(_, m, _)| m.id == *id)
-                    .map(|(_, m, _)| (peer.clone(), *id, m.timestamp))
+                    .map(|(_, m, _)| (peer.clone(), ReadPosition::from(m)))
             })
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));

@@ -29,6 +29,7 @@ use tandem_core::model::{
     ConversationSummary, DedupKeys, Device, DeviceType, Direction, MessageId, NewMessage, Show,
     StoredMessage, Via,
 };
+use tandem_core::readstate::ReadPosition;
 use tandem_core::store::{Inserted, Store};
 use tandem_core::{Error, Result};
 
@@ -389,11 +390,12 @@ async fn insert_in(
 ) -> Result<Inserted> {
     let read = msg.direction == Direction::Out;
     let (secs, nanos) = split_time(msg.timestamp);
-    let inserted: Option<i64> = sqlx::query_scalar(
+    let inserted: Option<(i64, i64)> = sqlx::query_as(
         "INSERT INTO message (conversation_id, direction, sender, body, server_time, \
-         server_time_ns, via, origin_id, stanza_id, stanza_attr_id, delivered, read) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11) \
-         ON CONFLICT DO NOTHING RETURNING id",
+         server_time_ns, via, origin_id, stanza_id, stanza_attr_id, delivered, read, rank) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, \
+                 (SELECT COALESCE(MAX(rank), 0) + 1 FROM message)) \
+         ON CONFLICT DO NOTHING RETURNING id, rank",
     )
     .bind(conversation_id)
     .bind(msg.direction.as_str())
@@ -410,7 +412,7 @@ async fn insert_in(
     .await
     .map_err(sql("inserting message"))?;
 
-    if let Some(id) = inserted {
+    if let Some((id, rank)) = inserted {
         return Ok(Inserted::New(StoredMessage {
             id: MessageId(id),
             conversation: msg.peer.clone(),
@@ -424,13 +426,14 @@ async fn insert_in(
             via: msg.via,
             keys: msg.keys.clone(),
             stanza_attr_id: msg.stanza_attr_id.clone(),
+            rank,
         }));
     }
 
     // A unique index refused the row: find the copy already stored (the oldest, when its
     // stanza-id and origin-id name two different rows).
     let existing = sqlx::query(
-        "SELECT id, stanza_id, origin_id FROM message \
+        "SELECT id, stanza_id, origin_id, via FROM message \
          WHERE conversation_id = ?1 \
            AND (stanza_id = ?2 OR (direction = ?3 AND origin_id = ?4)) \
          ORDER BY id LIMIT 1",
@@ -451,6 +454,22 @@ async fn insert_in(
     let id: i64 = column(&existing, "message", "id")?;
     let stored_stanza: Option<String> = column(&existing, "message", "stanza_id")?;
     let stored_origin: Option<String> = column(&existing, "message", "origin_id")?;
+    let stored_via: String = column(&existing, "message", "via")?;
+
+    // The archive copy of a message that came another way: it says when, and in which
+    // order, the server archived it (see migrations/0004_server_order.sql).
+    if msg.via == Via::Archive && stored_via != Via::Archive.as_str() {
+        sqlx::query(
+            "UPDATE message SET server_time = ?1, server_time_ns = ?2, \
+               rank = (SELECT MAX(rank) + 1 FROM message) WHERE id = ?3",
+        )
+        .bind(secs)
+        .bind(nanos)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(sql("placing a message in the server's order"))?;
+    }
 
     // Fill in what the stored copy lacked. `OR IGNORE`: if another stored message already
     // holds that key, the two rows stay as they are rather than breaking uniqueness.
@@ -534,6 +553,7 @@ fn message_from_row(row: &SqliteRow, conversation: &BareJid) -> Result<StoredMes
             origin_id: column(row, &what, "origin_id")?,
         },
         stanza_attr_id: column(row, &what, "stanza_attr_id")?,
+        rank: column(row, &what, "rank")?,
     })
 }
 
@@ -627,8 +647,8 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, stanza_attr_id, delivered, seen, read FROM message WHERE conversation_id = ?1 \
-             ORDER BY server_time, server_time_ns, id",
+             stanza_id, stanza_attr_id, delivered, seen, read, rank FROM message WHERE conversation_id = ?1 \
+             ORDER BY server_time, rank, id",
         )
         .bind(conversation_id)
         .fetch_all(&self.pool)
@@ -646,16 +666,16 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT c.peer, m.id, m.direction, m.sender, m.body, m.server_time, \
                m.server_time_ns, m.via, m.origin_id, m.stanza_id, m.stanza_attr_id, m.delivered, m.seen, \
-               m.read, \
+               m.read, m.rank, \
                (SELECT COUNT(*) FROM message u \
                   WHERE u.conversation_id = c.id AND u.direction = 'in' AND u.read = 0) \
                  AS unread \
              FROM conversation c \
              JOIN message m ON m.id = ( \
                  SELECT l.id FROM message l WHERE l.conversation_id = c.id \
-                 ORDER BY l.server_time DESC, l.server_time_ns DESC, l.id DESC LIMIT 1) \
+                 ORDER BY l.server_time DESC, l.rank DESC, l.id DESC LIMIT 1) \
              WHERE c.account_id = ?1 \
-             ORDER BY m.server_time DESC, m.server_time_ns DESC, m.id DESC",
+             ORDER BY m.server_time DESC, m.rank DESC, m.id DESC",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -692,7 +712,7 @@ impl Store for SqliteStore {
         let start = match before {
             Some(before) => {
                 let found: Option<(i64, i64)> = sqlx::query_as(
-                    "SELECT server_time, server_time_ns FROM message \
+                    "SELECT server_time, rank FROM message \
                      WHERE id = ?1 AND conversation_id = ?2",
                 )
                 .bind(before.0)
@@ -701,7 +721,7 @@ impl Store for SqliteStore {
                 .await
                 .map_err(sql("reading a history page"))?;
                 match found {
-                    Some((secs, nanos)) => (secs, nanos, before.0),
+                    Some((secs, rank)) => (secs, rank, before.0),
                     None => return Ok(Vec::new()),
                 }
             }
@@ -709,9 +729,9 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, stanza_attr_id, delivered, seen, read FROM message \
-             WHERE conversation_id = ?1 AND (server_time, server_time_ns, id) < (?2, ?3, ?4) \
-             ORDER BY server_time DESC, server_time_ns DESC, id DESC LIMIT ?5",
+             stanza_id, stanza_attr_id, delivered, seen, read, rank FROM message \
+             WHERE conversation_id = ?1 AND (server_time, rank, id) < (?2, ?3, ?4) \
+             ORDER BY server_time DESC, rank DESC, id DESC LIMIT ?5",
         )
         .bind(conversation_id)
         .bind(start.0)
@@ -760,7 +780,7 @@ impl Store for SqliteStore {
         };
         let mut tx = self.begin_write().await?;
         let target: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT server_time, server_time_ns FROM message \
+            "SELECT server_time, rank FROM message \
              WHERE id = ?1 AND conversation_id = ?2 AND direction = 'out' AND seen = 0",
         )
         .bind(up_to.0)
@@ -768,16 +788,16 @@ impl Store for SqliteStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(sql("marking seen"))?;
-        let Some((secs, nanos)) = target else {
+        let Some((secs, rank)) = target else {
             return Ok(false);
         };
         sqlx::query(
             "UPDATE message SET seen = 1 WHERE conversation_id = ?1 AND direction = 'out' \
-               AND seen = 0 AND (server_time, server_time_ns, id) <= (?2, ?3, ?4)",
+               AND seen = 0 AND (server_time, rank, id) <= (?2, ?3, ?4)",
         )
         .bind(conversation_id)
         .bind(secs)
-        .bind(nanos)
+        .bind(rank)
         .bind(up_to.0)
         .execute(&mut *tx)
         .await
@@ -792,23 +812,23 @@ impl Store for SqliteStore {
         };
         let mut tx = self.pool.begin().await.map_err(sql("marking read"))?;
         let target: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT server_time, server_time_ns FROM message WHERE id = ?1 AND conversation_id = ?2",
+            "SELECT server_time, rank FROM message WHERE id = ?1 AND conversation_id = ?2",
         )
         .bind(up_to.0)
         .bind(conversation_id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(sql("marking read"))?;
-        let Some((secs, nanos)) = target else {
+        let Some((secs, rank)) = target else {
             return Ok(false);
         };
         sqlx::query(
             "UPDATE message SET read = 1 WHERE conversation_id = ?1 AND read = 0 \
-               AND (server_time, server_time_ns, id) <= (?2, ?3, ?4)",
+               AND (server_time, rank, id) <= (?2, ?3, ?4)",
         )
         .bind(conversation_id)
         .bind(secs)
-        .bind(nanos)
+        .bind(rank)
         .bind(up_to.0)
         .execute(&mut *tx)
         .await
@@ -823,15 +843,12 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
-    async fn read_positions(
-        &self,
-        account: &BareJid,
-    ) -> Result<Vec<(BareJid, MessageId, DateTime<Utc>)>> {
+    async fn read_positions(&self, account: &BareJid) -> Result<Vec<(BareJid, ReadPosition)>> {
         let Some(account_id) = self.find_account(account).await? else {
             return Ok(Vec::new());
         };
-        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT c.peer, m.id, m.server_time, m.server_time_ns \
+        let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT c.peer, m.id, m.server_time, m.server_time_ns, m.rank \
              FROM conversation c JOIN message m ON m.id = c.read_up_to \
              WHERE c.account_id = ?1 ORDER BY c.peer",
         )
@@ -840,14 +857,11 @@ impl Store for SqliteStore {
         .await
         .map_err(sql("reading read positions"))?;
         rows.into_iter()
-            .map(|(peer, id, secs, nanos)| {
+            .map(|(peer, id, secs, nanos, rank)| {
                 let peer = BareJid::new(&peer)
                     .map_err(|e| Error::Corrupt(format!("conversation peer {peer:?}: {e}")))?;
-                Ok((
-                    peer,
-                    MessageId(id),
-                    join_time("read position", secs, nanos)?,
-                ))
+                let at = join_time("read position", secs, nanos)?;
+                Ok((peer, ReadPosition::ranked(MessageId(id), at, rank)))
             })
             .collect()
     }

@@ -80,7 +80,7 @@ impl Store for FileStore {
     async fn read_positions(
         &self,
         account: &BareJid,
-    ) -> Result<Vec<(BareJid, tandem_core::model::MessageId, DateTime<Utc>)>> {
+    ) -> Result<Vec<(BareJid, tandem_core::readstate::ReadPosition)>> {
         self.store.read_positions(account).await
     }
     async fn message_count(&self, account: &BareJid) -> Result<u64> {

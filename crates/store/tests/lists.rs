@@ -99,9 +99,9 @@ async fn the_conversation_list_of_20000_messages_is_quick_and_uses_the_indexes()
          FROM conversation c \
          JOIN message m ON m.id = ( \
              SELECT l.id FROM message l WHERE l.conversation_id = c.id \
-             ORDER BY l.server_time DESC, l.server_time_ns DESC, l.id DESC LIMIT 1) \
+             ORDER BY l.server_time DESC, l.rank DESC, l.id DESC LIMIT 1) \
          WHERE c.account_id = ?1 \
-         ORDER BY m.server_time DESC, m.server_time_ns DESC, m.id DESC",
+         ORDER BY m.server_time DESC, m.rank DESC, m.id DESC",
     )
     .await;
     assert!(plan.contains("message_unread"), "{plan}");
@@ -136,8 +136,8 @@ async fn a_history_page_reads_only_its_rows() {
     let plan = plan(
         &store,
         "SELECT id FROM message \
-         WHERE conversation_id = ?1 AND (server_time, server_time_ns, id) < (?2, ?3, ?4) \
-         ORDER BY server_time DESC, server_time_ns DESC, id DESC LIMIT ?5",
+         WHERE conversation_id = ?1 AND (server_time, rank, id) < (?2, ?3, ?4) \
+         ORDER BY server_time DESC, rank DESC, id DESC LIMIT ?5",
     )
     .await;
     assert!(plan.contains("message_history"), "{plan}");

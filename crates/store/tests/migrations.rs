@@ -27,7 +27,7 @@ async fn reopening_runs_no_migration_twice_and_records_every_version() {
         .iter()
         .map(|r| (r.get("version"), r.get("success")))
         .collect();
-    assert_eq!(applied, [(1, true), (2, true), (3, true)]);
+    assert_eq!(applied, [(1, true), (2, true), (3, true), (4, true)]);
     store.close().await;
 }
 

@@ -558,9 +558,7 @@ impl<S: Store + 'static> Actor<S> {
         self.idle.clear();
         match self.store.read_positions(&self.account).await {
             Ok(positions) => {
-                for (peer, id, at) in positions {
-                    self.read.insert(peer, ReadPosition::new(id, at));
-                }
+                self.read.extend(positions);
             }
             Err(e) => self.error(format!("cannot load read positions: {e}")),
         }

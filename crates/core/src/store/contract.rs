@@ -213,6 +213,76 @@ pub async fn history_is_oldest_first(store: &impl Store) {
     assert_eq!(bodies, ["first", "second", "second-b", "third"]);
 }
 
+/// History is the server's order: a live copy stored while catch-up still pages through
+/// older messages of the same second moves behind them when its archive copy arrives, at
+/// the archive's time (our clock may differ from the server's).
+pub async fn an_archive_copy_puts_a_live_copy_in_the_server_s_order(store: &impl Store) {
+    // Live "new" arrives first, stamped by our clock (a second early).
+    let live = msg(Direction::In, "new", 19, Some("s3"), Some("o3"), Via::Live);
+    store.insert_message(&alice(), &live).await.expect("insert");
+    // Catch-up: two older messages of second 20, then the archive copy of "new".
+    let page = [
+        msg(
+            Direction::In,
+            "old-1",
+            20,
+            Some("s1"),
+            Some("o1"),
+            Via::Archive,
+        ),
+        msg(
+            Direction::In,
+            "old-2",
+            20,
+            Some("s2"),
+            Some("o2"),
+            Via::Archive,
+        ),
+        msg(
+            Direction::In,
+            "new",
+            20,
+            Some("s3"),
+            Some("o3"),
+            Via::Archive,
+        ),
+    ];
+    let stored = store
+        .store_archive_page(&alice(), &page, Some("s3"))
+        .await
+        .expect("page");
+    assert!(matches!(stored[2], Inserted::Duplicate(_)), "{stored:?}");
+    let history = store
+        .history(&alice(), &bare("bob@example.org"))
+        .await
+        .expect("history");
+    let bodies: Vec<&str> = history.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["old-1", "old-2", "new"]);
+    assert_eq!(history[2].timestamp, at(20), "the server's time");
+    assert_eq!(history[2].via, Via::Live, "the copy kept is the first one");
+    // Pages and the conversation list agree.
+    let page = store
+        .history_page(&alice(), &bare("bob@example.org"), None, 1)
+        .await
+        .expect("page");
+    assert_eq!(page[0].body, "new");
+    let list = store.conversations(&alice()).await.expect("list");
+    assert_eq!(list[0].last.body, "new");
+    // A later live message of the same second still comes after it.
+    let later = msg(Direction::In, "later", 20, Some("s4"), None, Via::Live);
+    store
+        .insert_message(&alice(), &later)
+        .await
+        .expect("insert");
+    let last = store
+        .history(&alice(), &bare("bob@example.org"))
+        .await
+        .expect("history")
+        .pop()
+        .map(|m| m.body);
+    assert_eq!(last.as_deref(), Some("later"));
+}
+
 /// Outgoing messages are read; incoming ones start unread.
 pub async fn outgoing_messages_are_read_incoming_start_unread(store: &impl Store) {
     store
@@ -293,10 +363,10 @@ pub async fn reading_marks_messages_up_to_the_position(store: &impl Store) {
     let positions = store.read_positions(&alice()).await.expect("positions");
     assert_eq!(positions.len(), 1);
     assert_eq!(
-        (positions[0].0.clone(), positions[0].1),
+        (positions[0].0.clone(), positions[0].1.message),
         (bob.clone(), ids[1])
     );
-    assert_eq!(positions[0].2, at(11));
+    assert_eq!(positions[0].1.timestamp, at(11));
     // Not a message of this conversation: nothing changes.
     assert!(!store
         .mark_read(&alice(), &bare("colin@example.org"), ids[2])
@@ -570,6 +640,7 @@ macro_rules! store_contract_tests {
             messages_without_keys_are_all_kept,
             archive_pages_commit_their_position,
             history_is_oldest_first,
+            an_archive_copy_puts_a_live_copy_in_the_server_s_order,
             outgoing_messages_are_read_incoming_start_unread,
             receipts_mark_delivered_once,
             seen_marks_our_messages_up_to_the_position,
