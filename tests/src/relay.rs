@@ -23,11 +23,11 @@ use tokio_rustls::{TlsAcceptor, TlsConnector};
 /// What the relay does with each whole top-level element (the stream header counts as one).
 pub trait Tamper: Send + 'static {
     /// An element from the server; the client gets what this returns ("" drops it).
-    fn from_server(&mut self, element: &str) -> String {
+    fn server_element(&mut self, element: &str) -> String {
         element.to_owned()
     }
     /// An element from the client: (what the server gets, what the client gets back).
-    fn from_client(&mut self, element: &str) -> (String, String) {
+    fn client_element(&mut self, element: &str) -> (String, String) {
         (element.to_owned(), String::new())
     }
 }
@@ -40,7 +40,7 @@ impl Tamper for Honest {}
 /// A tamper that rewrites only elements from the server, with a closure.
 pub struct RewriteServer<F>(pub F);
 impl<F: FnMut(&str) -> String + Send + 'static> Tamper for RewriteServer<F> {
-    fn from_server(&mut self, element: &str) -> String {
+    fn server_element(&mut self, element: &str) -> String {
         (self.0)(element)
     }
 }
@@ -220,7 +220,7 @@ async fn pump_down(
                 let n = n?;
                 if n == 0 { return Ok(()) }
                 for element in cutter.push(&buf[..n]) {
-                    let out = tamper.lock().map(|mut t| t.from_server(&element)).unwrap_or(element);
+                    let out = tamper.lock().map(|mut t| t.server_element(&element)).unwrap_or(element);
                     client.write_all(out.as_bytes()).await?;
                 }
                 client.flush().await?;
@@ -250,7 +250,7 @@ async fn pump_up(
         for element in cutter.push(&buf[..n]) {
             let (up, back) = tamper
                 .lock()
-                .map(|mut t| t.from_client(&element))
+                .map(|mut t| t.client_element(&element))
                 .unwrap_or((element, String::new()));
             if !up.is_empty() {
                 server.write_all(up.as_bytes()).await?;

@@ -156,7 +156,7 @@ struct Replace {
 }
 
 impl Tamper for Replace {
-    fn from_server(&mut self, el: &str) -> String {
+    fn server_element(&mut self, el: &str) -> String {
         if el.starts_with("<message") && el.contains(&format!("<body>{}</body>", self.marker)) {
             let out = (self.with)(el);
             if out != el {
@@ -306,10 +306,10 @@ struct Sasl {
     client: fn(&str) -> (String, String),
 }
 impl Tamper for Sasl {
-    fn from_server(&mut self, el: &str) -> String {
+    fn server_element(&mut self, el: &str) -> String {
         (self.server)(el)
     }
-    fn from_client(&mut self, el: &str) -> (String, String) {
+    fn client_element(&mut self, el: &str) -> (String, String) {
         (self.client)(el)
     }
 }
