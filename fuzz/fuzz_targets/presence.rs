@@ -8,6 +8,6 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         .and_then(tandem_fuzz::element)
         .and_then(|e| Presence::try_from(e).ok())
     {
-        tandem_fuzz::presence(&p);
+        tandem_fuzz::presence(p);
     }
 });

@@ -50,7 +50,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             // (`server` stays alive until the reads are done.)
             match stream.next().await {
                 Some(Ok(FallibleStreamElement::Ok(XmppStreamElement::Stanza(s)))) => {
-                    tandem_fuzz::stanza(&s)
+                    tandem_fuzz::stanza(s).await
                 }
                 Some(Ok(_)) => {}
                 Some(Err(tokio_xmpp::xmlstream::ReadError::Discarded { .. })) => {}

@@ -1,16 +1,18 @@
-//! What the fuzz targets share: the session's routing of an inbound stanza, through the
-//! same `tandem_client::wire` conversions and `tandem_core::rules` the actor uses, and the
-//! envelopes that put fuzzer input where the server would put it.
+//! What the fuzz targets share: the session's path for an inbound stanza, through the same
+//! `tandem_client::wire` conversions and `tandem_core::engine` (with an in-memory store) the
+//! actor pumps, and the envelopes that put fuzzer input where the server would put it.
 
 use std::str::FromStr;
 
 use chrono::Utc;
 use jid::{BareJid, FullJid};
 use tandem_client::wire;
-use tandem_core::model::Via;
-use tandem_core::rules;
+use tandem_core::engine::inbound::{Answer, Inbound};
+use tandem_core::engine::{Effect, Engine, EngineConfig, Input};
+use tandem_core::model::DeviceType;
+use tandem_core::store::MemoryStore;
 use tokio_xmpp::minidom::Element;
-use tokio_xmpp::parsers::{carbons, iq::Iq, mam, message::Message, ns, presence::Presence};
+use tokio_xmpp::parsers::{message::Message, presence::Presence};
 use tokio_xmpp::Stanza;
 
 /// The account the input is addressed to.
@@ -50,75 +52,66 @@ fn nesting(xml: &str) -> usize {
     max
 }
 
-/// Everything the session does with a message's content, without I/O.
-pub fn message(m: &Message) {
-    let (account, own) = (account(), own());
+/// A current-thread runtime for the targets that hand over one element at a time.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+    })
+}
+
+/// A fresh engine for alice's laptop, online and catching up (every id it makes is `q`, so
+/// archive results for query `q` are the ones it waits for), with its store.
+async fn engine() -> (Engine, MemoryStore) {
+    let store = MemoryStore::new();
+    let mut engine = Engine::new(
+        EngineConfig {
+            account: account(),
+            resource: "laptop".into(),
+            carbons: true,
+            device: DeviceType::Desktop,
+            active_window: std::time::Duration::from_secs(300),
+        },
+        Box::new(|| "q".to_owned()),
+    );
+    engine
+        .handle(&store, Input::Online { jid: own(), csi: true }, Utc::now())
+        .await;
+    (engine, store)
+}
+
+/// Everything the session does with a stanza: the wire's reading, then the engine with a
+/// store, and the archive page it may have added to stored at once.
+pub async fn stanza(s: Stanza) {
+    let Some(inbound) = wire::inbound(s) else {
+        return;
+    };
+    let (mut engine, store) = engine().await;
     let now = Utc::now();
-    for el in &m.payloads {
-        if el.is("event", ns::PUBSUB_EVENT) {
-            let _ = wire::mds_items(el, &account);
-            return;
-        }
-        if el.is("result", ns::MAM) {
-            let _ = rules::accept_archive_result(m.from.as_ref(), &account, Some("q"), Some("q"));
-            if let Ok(result) = mam::Result_::try_from(el.clone()) {
-                let stamp = result.forwarded.delay.map(|d| d.stamp.0.with_timezone(&Utc));
-                let inner = &result.forwarded.message;
-                let _ = wire::new_message(inner, Via::Archive, stamp.unwrap_or(now), &account, Some(&own));
-            }
-            return;
-        }
-        let forwarded = if el.is("received", ns::CARBONS) {
-            carbons::Received::try_from(el.clone()).ok().map(|r| (r.forwarded, Via::CarbonReceived))
-        } else if el.is("sent", ns::CARBONS) {
-            carbons::Sent::try_from(el.clone()).ok().map(|s| (s.forwarded, Via::CarbonSent))
-        } else {
-            None
-        };
-        if let Some((forwarded, via)) = forwarded {
-            let _ = rules::accept_carbon(m.from.as_ref(), &account);
-            let inner = forwarded.message;
-            let _ = wire::displayed_of(&inner);
-            let _ = wire::receipt_of(&inner);
-            let stamp = wire::trusted_delay(&inner, &account, now).unwrap_or(now);
-            let _ = wire::new_message(&inner, via, stamp, &account, Some(&own));
-            return;
+    for effect in engine.handle(&store, Input::Stanza(Box::new(inbound)), now).await {
+        if let Effect::Send(out) = effect {
+            // What we would answer must convert too.
+            let _ = wire::outbound(out);
         }
     }
-    let _ = wire::receipt_of(m);
-    let _ = wire::displayed_of(m);
-    let stamp = wire::trusted_delay(m, &account, now).unwrap_or(now);
-    let _ = wire::new_message(m, Via::Live, stamp, &account, Some(&own));
-}
-
-/// Everything the session does with a presence, without I/O.
-pub fn presence(p: &Presence) {
-    let _ = wire::presence_info(p);
-}
-
-/// Everything the session does with an IQ, without I/O.
-pub fn iq(iq: &Iq) {
-    let (account, own) = (account(), own());
-    if let Iq::Result { from, payload, .. } = iq {
-        let _ = rules::answers_request(None, from.as_ref(), &account, Some(&own));
-        if let Some(payload) = payload {
-            let _ = mam::Fin::try_from(payload.clone());
-        }
-    }
-}
-
-/// Routes a stanza as the session does.
-pub fn stanza(s: &Stanza) {
-    match s {
-        Stanza::Message(m) => message(m),
-        Stanza::Presence(p) => presence(p),
-        Stanza::Iq(i) => iq(i),
-    }
+    let fin = Inbound::Result {
+        from: None,
+        id: "q".into(),
+        answer: Answer::Fin { last: None, complete: true },
+    };
+    let _ = engine.handle(&store, Input::Stanza(Box::new(fin)), now).await;
 }
 
 /// Parses `xml` as a message and routes it.
 pub fn message_xml(xml: &str) {
     if let Some(m) = element(xml).and_then(|e| Message::try_from(e).ok()) {
-        message(&m);
+        runtime().block_on(stanza(Stanza::Message(m)));
     }
+}
+
+/// Routes a presence.
+pub fn presence(p: Presence) {
+    runtime().block_on(stanza(Stanza::Presence(p)));
 }

@@ -40,7 +40,7 @@ pub struct Dev {
 impl World {
     /// Starts a fresh Prosody and registers alice, bob and colin (password: `<user>-pw`).
     pub fn new() -> Result<World> {
-        // RUST_LOG=tandem_client=debug,tokio_xmpp=debug shows what the sessions do.
+        // RUST_LOG=tandem_core=debug,tandem_client=debug,tokio_xmpp=debug shows what the sessions do.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()

@@ -124,7 +124,7 @@ async fn a_catch_up_killed_half_way_loses_and_duplicates_nothing() -> Result<()>
         .arg("--data-dir")
         .arg(&phone)
         .arg("sync")
-        .env("RUST_LOG", "tandem_client=info")
+        .env("RUST_LOG", "tandem_core=info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()?;

@@ -12,6 +12,7 @@
 pub mod activity;
 pub mod catchup;
 pub mod counters;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod model;

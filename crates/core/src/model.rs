@@ -333,6 +333,14 @@ pub struct ConversationSummary {
     pub unread: u64,
 }
 
+/// Archive stamps (XEP-0203 delays) carry whole seconds, while live messages are stamped
+/// with our clock. Keeping every timestamp to the second makes copies from both sources sort
+/// together; within a second, the server's order decides ([`StoredMessage::order`]).
+pub fn server_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,12 @@
-//! The session actor: one task owns the stanza stream and talks to the store.
+//! The session actor: one task owns the stanza stream and pumps it through the engine.
 //!
 //! Front ends hold a [`Session`] handle (commands in) and an [`Events`] receiver (events out).
-//! Everything that arrives from the network goes through the rules of `tandem-core` before it
-//! touches the store; nothing from the network can make this task panic.
+//! The actor holds no rule and no multi-device state: every stanza goes socket -> wire
+//! ([`crate::wire::inbound`]) -> engine (`tandem_core::engine::Engine`, which persists
+//! through the store) -> effects, which the actor carries out: stanzas back through the wire
+//! ([`crate::wire::outbound`]) to the socket, events to front ends. Nothing from the network
+//! can make this task panic.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,35 +14,23 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::StreamExt;
 use jid::{BareJid, FullJid, Jid};
-use tandem_core::activity::{Activity, Signal};
-use tandem_core::catchup::{CatchUp, PageRequest, Step};
 use tandem_core::counters::Counters;
-use tandem_core::event::{Event, MessageView, OfflineReason, QuietState};
-use tandem_core::model::{
-    DedupKeys, Device, DeviceType, Direction, NewMessage, Show, StoredMessage, Via,
-};
-use tandem_core::notify::{self, decide, withdraws, Decision, NotifyInput, SilentReason};
-use tandem_core::readstate::{advance, ReadPosition, ReadSource};
-use tandem_core::rules;
-use tandem_core::status::{device_status, DeviceStatus};
-use tandem_core::store::{Inserted, Store};
+use tandem_core::engine::{self, Effect, Engine, EngineConfig, Input, SendError};
+use tandem_core::event::{Event, OfflineReason};
+use tandem_core::model::{DeviceType, Show, StoredMessage};
+use tandem_core::status::DeviceStatus;
+use tandem_core::store::Store;
 use tokio::sync::{mpsc, oneshot};
-use tokio_xmpp::minidom::Element;
-use tokio_xmpp::parsers::{
-    caps, carbons, delay::Delay, disco, hashes, iq::Iq, mam, message::Message,
-    message::MessageType, ns, presence, receipts, roster, rsm, stanza_error, stanza_id,
-};
+use tokio_xmpp::parsers::{ns, presence};
 use tokio_xmpp::stanzastream::{Event as StreamItem, StanzaStage, StanzaStream, StreamEvent};
 use tokio_xmpp::Stanza;
 
 use crate::connect::{self, ConnectConfig, ConnectError};
 use crate::error::ClientError;
 use crate::transport::Injector;
+use crate::wire::{self, Wire};
 
-mod messages;
-mod multidevice;
-
-use multidevice::{CSI_INACTIVE, MDS_NODE_NOTIFY};
+pub use crate::wire::outbound::CAPS_NODE;
 
 /// What a session needs to know.
 #[derive(Debug, Clone)]
@@ -60,9 +50,6 @@ pub struct SessionConfig {
 /// Events from the session, in order.
 pub type Events = mpsc::UnboundedReceiver<Event>;
 
-/// Node advertised in our entity capabilities (XEP-0115).
-pub const CAPS_NODE: &str = "https://tandem.chat";
-
 #[derive(Debug)]
 enum Command {
     Send {
@@ -71,11 +58,7 @@ enum Command {
         reply: oneshot::Sender<Result<StoredMessage, ClientError>>,
     },
     Raw(Box<Stanza>),
-    Foreground,
-    Background,
-    Presence(Show),
-    Read(BareJid),
-    Viewing(Option<BareJid>),
+    Engine(engine::Command),
     Counters(oneshot::Sender<Counters>),
     Devices(oneshot::Sender<Result<Vec<DeviceStatus>, ClientError>>),
     Close {
@@ -99,7 +82,6 @@ impl Session {
         cfg: SessionConfig,
         store: Arc<S>,
     ) -> Result<(Session, Events), ClientError> {
-        let account = cfg.connect.jid.clone();
         cfg.connect.full_jid()?;
         let tls = connect::tls_config(cfg.connect.ca_file.as_deref())?;
         // The first login happens here, once: its failure is the caller's answer. Later
@@ -122,20 +104,19 @@ impl Session {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (cmd_tx, cmd_rx) = mpsc::channel(32);
         let (ready_tx, ready_rx) = oneshot::channel();
-        let activity = Activity::new(cfg.connect.resource.clone(), cfg.active_window);
+        let engine = Engine::new(
+            EngineConfig {
+                account: cfg.connect.jid.clone(),
+                resource: cfg.connect.resource.clone(),
+                carbons: cfg.carbons,
+                device: cfg.device,
+                active_window: cfg.active_window,
+            },
+            Box::new(new_id),
+        );
         let actor = Actor {
-            counters: Counters::default(),
-            quiet_since: None,
-            flush_armed: false,
+            engine,
             injector,
-            csi: false,
-            quiet: false,
-            show: Show::Available,
-            activity,
-            read: HashMap::new(),
-            viewing: None,
-            notified: HashMap::new(),
-            account,
             cfg,
             store,
             stream,
@@ -143,14 +124,6 @@ impl Session {
             login_errors,
             shutdown,
             ready: Some(ready_tx),
-            jid: None,
-            pending: HashMap::new(),
-            catch_up: None,
-            page: Vec::new(),
-            run_stored: 0,
-            run_duplicates: 0,
-            devices: HashMap::new(),
-            idle: HashSet::new(),
         };
         let task = tokio::spawn(actor.run(cmd_rx));
         match ready_rx.await {
@@ -206,25 +179,25 @@ impl Session {
 
     /// The app came to the foreground: `<active/>` (XEP-0352), then Available presence.
     pub async fn foreground(&self) -> Result<(), ClientError> {
-        self.command(Command::Foreground).await
+        self.engine(engine::Command::Foreground).await
     }
 
     /// The app went to the background: presence away with XEP-0319 idle (so our other devices
     /// stop treating this one as active at once), then `<inactive/>` (XEP-0352) so the server
     /// may hold back what is not urgent.
     pub async fn background(&self) -> Result<(), ClientError> {
-        self.command(Command::Background).await
+        self.engine(engine::Command::Background).await
     }
 
     /// Announces a presence (available, away, xa or dnd).
     pub async fn presence(&self, show: Show) -> Result<(), ClientError> {
-        self.command(Command::Presence(show)).await
+        self.engine(engine::Command::Presence(show)).await
     }
 
     /// The user read the conversation on this device: marks it read here, and tells the
     /// contact and our other devices (a XEP-0333 displayed marker, copied by carbons).
     pub async fn read(&self, peer: BareJid) -> Result<(), ClientError> {
-        self.command(Command::Read(peer)).await
+        self.engine(engine::Command::Read(peer)).await
     }
 
     /// Which conversation is on screen in this device's focused window (`None`: none, or
@@ -233,7 +206,13 @@ impl Session {
     /// at once when it has unread messages, and as each new message arrives, which then
     /// stays silent (`SilentReason::Viewing`).
     pub async fn viewing(&self, peer: Option<BareJid>) -> Result<(), ClientError> {
-        self.command(Command::Viewing(peer)).await
+        self.engine(engine::Command::Viewing(peer)).await
+    }
+
+    /// Changes how long a device stays the active one after its last activity; applies at
+    /// once, to everything already seen, without restarting the session.
+    pub async fn set_active_window(&self, window: Duration) -> Result<(), ClientError> {
+        self.engine(engine::Command::SetWindow(window)).await
     }
 
     /// This device's counters now.
@@ -250,6 +229,10 @@ impl Session {
         let (reply, rx) = oneshot::channel();
         self.command(Command::Devices(reply)).await?;
         rx.await.map_err(|_| ClientError::Closed)?
+    }
+
+    async fn engine(&self, cmd: engine::Command) -> Result<(), ClientError> {
+        self.command(Command::Engine(cmd)).await
     }
 
     async fn command(&self, cmd: Command) -> Result<(), ClientError> {
@@ -358,35 +341,9 @@ impl StormGuard {
     }
 }
 
-#[derive(Debug)]
-enum Pending {
-    Carbons,
-    Roster,
-    ArchivePage,
-    DiscoInfo(FullJid),
-    MdsPublish,
-}
-
 struct Actor<S> {
-    counters: Counters,
-    /// When the current quiet stretch began.
-    quiet_since: Option<std::time::Instant>,
-    /// Became active: the next held-back stanza starts a buffer flush.
-    flush_armed: bool,
+    engine: Engine,
     injector: Injector,
-    /// The server advertises XEP-0352 client state indication.
-    csi: bool,
-    /// In the background (quiet mode).
-    quiet: bool,
-    /// The presence this device announces when not quiet.
-    show: Show,
-    activity: Activity,
-    read: HashMap<BareJid, ReadPosition>,
-    /// The conversation on screen in a focused window, if any.
-    viewing: Option<BareJid>,
-    /// The newest message a notification was shown for, per conversation.
-    notified: HashMap<BareJid, ReadPosition>,
-    account: BareJid,
     cfg: SessionConfig,
     store: Arc<S>,
     stream: StanzaStream,
@@ -394,16 +351,6 @@ struct Actor<S> {
     login_errors: mpsc::UnboundedReceiver<ConnectError>,
     shutdown: Arc<AtomicBool>,
     ready: Option<oneshot::Sender<Result<FullJid, ClientError>>>,
-    jid: Option<FullJid>,
-    /// Requests waiting for their response, with the JID each was sent to.
-    pending: HashMap<String, (Pending, Option<Jid>)>,
-    catch_up: Option<CatchUp>,
-    page: Vec<NewMessage>,
-    run_stored: u64,
-    run_duplicates: u64,
-    devices: HashMap<String, Device>,
-    /// Our other devices whose latest presence carried XEP-0319 idle, by resource.
-    idle: HashSet<String>,
 }
 
 fn new_id() -> String {
@@ -416,7 +363,11 @@ impl<S: Store + 'static> Actor<S> {
             tokio::select! {
                 item = self.stream.next() => match item {
                     Some(StreamItem::Stream(ev)) => self.on_stream_event(ev).await,
-                    Some(StreamItem::Stanza(stanza)) => self.on_stanza(stanza).await,
+                    Some(StreamItem::Stanza(stanza)) => {
+                        if let Some(inbound) = wire::inbound(stanza) {
+                            self.input(Input::Stanza(Box::new(inbound))).await;
+                        }
+                    }
                     None => {
                         self.shutdown.store(true, Ordering::Relaxed);
                         if let Some(ready) = self.ready.take() {
@@ -433,19 +384,13 @@ impl<S: Store + 'static> Actor<S> {
                 cmd = commands.recv() => match cmd {
                     Some(Command::Send { to, body, reply }) => self.send_message(to, body, reply).await,
                     Some(Command::Raw(stanza)) => self.send_stanza(*stanza).await,
-                    Some(Command::Foreground) => self.set_quiet(false).await,
-                    Some(Command::Background) => self.set_quiet(true).await,
-                    Some(Command::Presence(show)) => {
-                        self.show = show;
-                        self.announce().await;
-                    }
-                    Some(Command::Read(peer)) => self.read_locally(peer).await,
-                    Some(Command::Viewing(peer)) => self.set_viewing(peer).await,
+                    Some(Command::Engine(cmd)) => self.input(Input::Command(cmd)).await,
                     Some(Command::Counters(reply)) => {
-                        let _ = reply.send(self.counters_now());
+                        let _ = reply.send(self.engine.counters(Utc::now()));
                     }
                     Some(Command::Devices(reply)) => {
-                        let _ = reply.send(self.device_statuses().await);
+                        let devices = self.engine.devices(&*self.store, Utc::now()).await;
+                        let _ = reply.send(devices.map_err(ClientError::from));
                     }
                     Some(Command::Close { reply }) => {
                         self.close().await;
@@ -457,6 +402,31 @@ impl<S: Store + 'static> Actor<S> {
                         return;
                     }
                 },
+            }
+        }
+    }
+
+    /// One input through the engine, and what it asks for carried out.
+    async fn input(&mut self, input: Input) {
+        let effects = self.engine.handle(&*self.store, input, Utc::now()).await;
+        self.apply(effects).await;
+    }
+
+    async fn apply(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send(out) => match wire::outbound(out) {
+                    Wire::Stanza(stanza) => self.send_stanza(*stanza).await,
+                    Wire::Nonza(xml) => {
+                        self.injector.inject(&xml);
+                    }
+                },
+                Effect::Emit(event) => self.emit(event),
+                Effect::Ready(jid) => {
+                    if let Some(ready) = self.ready.take() {
+                        let _ = ready.send(Ok(jid));
+                    }
+                }
             }
         }
     }
@@ -487,39 +457,13 @@ impl<S: Store + 'static> Actor<S> {
         let _ = self.stream.send(Box::new(stanza.into())).await;
     }
 
-    async fn send_iq(&mut self, iq: Iq, purpose: Pending) {
-        let (id, to) = match &iq {
-            Iq::Get { id, to, .. }
-            | Iq::Set { id, to, .. }
-            | Iq::Result { id, to, .. }
-            | Iq::Error { id, to, .. } => (id.clone(), to.clone()),
-        };
-        self.pending.insert(id, (purpose, to));
-        self.send_stanza(iq).await;
-    }
-
-    /// The request `id` answers, when `from` is the party it asked; a response from anybody
-    /// else is dropped and the request stays pending.
-    fn take_pending(&mut self, id: &str, from: Option<&Jid>) -> Option<Pending> {
-        let (_, asked) = self.pending.get(id)?;
-        if !rules::answers_request(asked.as_ref(), from, &self.account, self.jid.as_ref()) {
-            tracing::warn!(
-                ?from,
-                id,
-                "dropped an IQ response from a party we did not ask"
-            );
-            return None;
-        }
-        self.pending.remove(id).map(|(purpose, _)| purpose)
-    }
-
     async fn on_stream_event(&mut self, ev: StreamEvent) {
         match ev {
             StreamEvent::Reset {
                 bound_jid,
                 features,
             } => {
-                self.csi = features.others.iter().any(|e| e.is("csi", ns::CSI));
+                let csi = features.others.iter().any(|e| e.is("csi", ns::CSI));
                 let jid = match bound_jid.try_into_full() {
                     Ok(full) => full,
                     Err(bare) => {
@@ -532,273 +476,53 @@ impl<S: Store + 'static> Actor<S> {
                         }
                     }
                 };
-                self.jid = Some(jid.clone());
-                self.pending.clear();
-                self.catch_up = None;
-                self.page.clear();
-                self.come_online(jid).await;
+                self.input(Input::Online { jid, csi }).await;
             }
-            StreamEvent::Suspended => self.emit(Event::Disconnected {
-                reason: OfflineReason::ConnectionLost,
-            }),
-            StreamEvent::Resumed => {
-                if let Some(jid) = self.jid.clone() {
-                    self.emit(Event::Connected { jid, resumed: true });
-                }
-            }
+            StreamEvent::Suspended => self.input(Input::Suspended).await,
+            StreamEvent::Resumed => self.input(Input::Resumed).await,
         }
     }
 
-    async fn come_online(&mut self, jid: FullJid) {
-        let now = Utc::now();
-        if let Err(e) = self.store.mark_devices_offline(&self.account, now).await {
-            self.error(format!("cannot update devices: {e}"));
-        }
-        self.devices.clear();
-        self.idle.clear();
-        match self.store.read_positions(&self.account).await {
-            Ok(positions) => {
-                self.read.extend(positions);
-            }
-            Err(e) => self.error(format!("cannot load read positions: {e}")),
-        }
-        // Multi-device messaging: enable (or explicitly disable) carbons.
-        if self.cfg.carbons {
-            self.send_iq(Iq::from_set(new_id(), carbons::Enable), Pending::Carbons)
-                .await;
-        } else {
-            self.send_iq(Iq::from_set(new_id(), carbons::Disable), Pending::Carbons)
-                .await;
-        }
-        self.send_iq(
-            Iq::from_get(
-                new_id(),
-                roster::Roster {
-                    ver: None,
-                    items: vec![],
-                },
-            ),
-            Pending::Roster,
-        )
-        .await;
-        self.announce().await;
-        if self.quiet && self.csi {
-            self.injector.inject(CSI_INACTIVE);
-        }
-        let this = Device {
-            jid: jid.clone(),
-            resource: jid.resource().to_string(),
-            show: Show::Available,
-            device_type: self.cfg.device,
-            online: true,
-            this_device: true,
-            last_seen: now,
-        };
-        self.update_device(this).await;
-        self.emit(Event::Connected {
-            jid: jid.clone(),
-            resumed: false,
-        });
-        // Catch up from the archive after the last page this profile stored.
-        match self.store.archive_position(&self.account).await {
-            Ok(position) => {
-                let mut run = CatchUp::new(position, new_id());
-                let req = run.next_request();
-                self.catch_up = Some(run);
-                self.run_stored = 0;
-                self.run_duplicates = 0;
-                self.request_page(req).await;
-            }
-            Err(e) => self.error(format!("cannot read archive position: {e}")),
-        }
-    }
-
-    fn disco_info(&self, node: Option<String>) -> disco::DiscoInfoResult {
-        disco::DiscoInfoResult {
-            node,
-            identities: vec![disco::Identity::new(
-                "client",
-                self.cfg.device.identity_type(),
-                "en",
-                "Tandem",
-            )],
-            features: [
-                ns::DISCO_INFO,
-                ns::CAPS,
-                ns::RECEIPTS,
-                ns::DISPLAYED_MARKERS,
-                ns::SID,
-                ns::PING,
-                MDS_NODE_NOTIFY,
-            ]
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-            extensions: vec![],
-        }
-    }
-
-    async fn on_stanza(&mut self, stanza: Stanza) {
-        match stanza {
-            Stanza::Message(m) => {
-                self.note_held(&m.payloads);
-                self.on_message(m).await
-            }
-            Stanza::Presence(p) => {
-                self.note_held(&p.payloads);
-                self.on_presence(p).await
-            }
-            Stanza::Iq(iq) => self.on_iq(iq).await,
-        }
-    }
-
-    // ---- iq ---------------------------------------------------------------------------
-
-    async fn on_iq(&mut self, iq: Iq) {
-        match iq {
-            Iq::Get {
-                from, id, payload, ..
-            } => self.answer_get(from, id, payload).await,
-            Iq::Set {
-                from, id, payload, ..
-            } => {
-                // Roster pushes come from our own account; acknowledge them. Refuse the rest.
-                let own = from.as_ref().is_none_or(|f| f.to_bare() == self.account);
-                if own && payload.is("query", ns::ROSTER) {
-                    if let Some(to) = from.or_else(|| Some(Jid::from(self.account.clone()))) {
-                        self.send_stanza(Iq::empty_result(to, id)).await;
-                    }
-                } else {
-                    self.refuse(from, id).await;
-                }
-            }
-            Iq::Result {
-                id, payload, from, ..
-            } => {
-                if let Some(purpose) = self.take_pending(&id, from.as_ref()) {
-                    self.on_result(purpose, payload).await;
-                }
-            }
-            Iq::Error {
-                id, error, from, ..
-            } => {
-                if let Some(purpose) = self.take_pending(&id, from.as_ref()) {
-                    self.on_iq_error(purpose, error).await;
-                }
-            }
-        }
-    }
-
-    async fn answer_get(&mut self, from: Option<Jid>, id: String, payload: Element) {
-        let Some(to) = from else { return };
-        if payload.is("query", ns::DISCO_INFO) {
-            let node = payload.attr("node").map(str::to_owned);
-            let result = self.disco_info(node);
-            self.send_stanza(Iq::from_result(id, Some(result)).with_to(to))
-                .await;
-        } else if payload.is("ping", ns::PING) {
-            self.send_stanza(Iq::empty_result(to, id)).await;
-        } else {
-            self.refuse(Some(to), id).await;
-        }
-    }
-
-    async fn refuse(&mut self, from: Option<Jid>, id: String) {
-        let Some(to) = from else { return };
-        let error = stanza_error::StanzaError::new(
-            stanza_error::ErrorType::Cancel,
-            stanza_error::DefinedCondition::ServiceUnavailable,
-            "en",
-            "",
-        );
-        self.send_stanza(Iq::from_error(id, error).with_to(to))
+    /// Stores the message (through the engine), then sends it and answers once the server
+    /// acknowledged it, or the acknowledgement timed out.
+    async fn send_message(
+        &mut self,
+        to: Jid,
+        body: String,
+        reply: oneshot::Sender<Result<StoredMessage, ClientError>>,
+    ) {
+        let (result, effects) = self
+            .engine
+            .send_message(&*self.store, to, body, Utc::now())
             .await;
-    }
-
-    async fn on_result(&mut self, purpose: Pending, payload: Option<Element>) {
-        match purpose {
-            Pending::Carbons => self.mark_ready(),
-            Pending::Roster | Pending::MdsPublish => {}
-            Pending::ArchivePage => {
-                let fin = payload.and_then(|p| mam::Fin::try_from(p).ok());
-                match fin {
-                    Some(fin) => self.finish_page(fin.set.last, fin.complete).await,
-                    None => {
-                        self.error("archive answered without <fin/>; catch-up stopped".into());
-                        self.end_catch_up().await;
-                    }
-                }
+        self.apply(effects).await;
+        let (stored, chat) = match result {
+            Ok(sent) => sent,
+            Err(e) => {
+                let _ = reply.send(Err(match e {
+                    SendError::Unsendable(_) => ClientError::InvalidMessage(e.to_string()),
+                    SendError::Store(e) => ClientError::from(e),
+                    other => ClientError::Store(other.to_string()),
+                }));
+                return;
             }
-            Pending::DiscoInfo(full) => {
-                // Only the device itself describes it (`take_pending` checked who answered).
-                let Some(info) = payload.and_then(|p| disco::DiscoInfoResult::try_from(p).ok())
-                else {
-                    return;
-                };
-                let device_type = info
-                    .identities
-                    .iter()
-                    .map(|i| DeviceType::from_identity(&i.category, &i.type_))
-                    .find(|t| *t != DeviceType::Unknown)
-                    .unwrap_or(DeviceType::Unknown);
-                if let Some(mut d) = self.devices.get(full.resource().as_str()).cloned() {
-                    d.device_type = device_type;
-                    self.update_device(d).await;
-                }
-            }
-        }
-    }
-
-    async fn on_iq_error(&mut self, purpose: Pending, error: stanza_error::StanzaError) {
-        match purpose {
-            Pending::Carbons => {
-                self.error(format!(
-                    "server refused carbons (multi-device messaging): {:?}",
-                    error.defined_condition
-                ));
-                self.mark_ready();
-            }
-            Pending::Roster => {}
-            Pending::ArchivePage => {
-                let restart = matches!(
-                    error.defined_condition,
-                    stanza_error::DefinedCondition::ItemNotFound
-                ) && self
-                    .catch_up
-                    .as_ref()
-                    .is_some_and(|c| c.position().is_some());
-                if restart {
-                    // Our position fell out of the archive: page from the start; the store's
-                    // dedup constraint keeps what we already have from being stored twice.
-                    tracing::warn!(
-                        "archive position no longer known to the server; restarting catch-up"
-                    );
-                    let mut run = CatchUp::new(None, new_id());
-                    let req = run.next_request();
-                    self.catch_up = Some(run);
-                    self.request_page(req).await;
-                } else {
-                    self.error(format!(
-                        "archive query failed: {:?}; catch-up stopped",
-                        error.defined_condition
-                    ));
-                    self.end_catch_up().await;
-                }
-            }
-            Pending::DiscoInfo(_) => {}
-            Pending::MdsPublish => {
-                self.error(format!(
-                    "could not publish the read position (XEP-0490): {:?}",
-                    error.defined_condition
-                ));
-            }
-        }
-    }
-
-    fn mark_ready(&mut self) {
-        if let (Some(ready), Some(jid)) = (self.ready.take(), self.jid.clone()) {
-            let _ = ready.send(Ok(jid));
-        }
+        };
+        let stanza = wire::outbound::chat(&chat);
+        let mut token = self.stream.send(Box::new(stanza.into())).await;
+        let timeout = self.cfg.ack_timeout;
+        tokio::spawn(async move {
+            let outcome = tokio::time::timeout(timeout, token.wait_for(StanzaStage::Acked)).await;
+            let result = match outcome {
+                Ok(Some(state)) if state == StanzaStage::Acked => Ok(stored),
+                Ok(Some(state)) => Err(ClientError::NotAcknowledged(format!("{state:?}"))),
+                Ok(None) => Err(ClientError::Closed),
+                Err(_) => Err(ClientError::NotAcknowledged(format!(
+                    "no acknowledgement within {} s",
+                    timeout.as_secs()
+                ))),
+            };
+            let _ = reply.send(result);
+        });
     }
 }
 

@@ -1,50 +1,81 @@
-//! The multi-device behaviour of the session actor: presence and our devices, the active
-//! device, notification decisions, read state (markers, MDS, replies) and quiet mode.
+//! The multi-device behaviour: presence and our devices, the active device, notification
+//! decisions, read state (markers, MDS, replies) and quiet mode.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use jid::{BareJid, Jid};
 
-impl<S: Store + 'static> Actor<S> {
+use super::inbound::{self, Envelope, MessageFacts, PresenceFacts, PubsubItem, Stamp};
+use super::outbound::{Outbound, Request};
+use super::{Engine, Pending};
+use crate::activity::Signal;
+use crate::counters::Counters;
+use crate::event::{Event, QuietState};
+use crate::model::{Device, Direction, Show, StoredMessage, Via};
+use crate::notify::{self, decide, withdraws, Decision, NotifyInput, SilentReason};
+use crate::readstate::{advance, ReadPosition, ReadSource};
+use crate::status::{device_status, DeviceStatus};
+use crate::store::Store;
+
+/// The PEP node of XEP-0490 Message Displayed Synchronization.
+pub const MDS_NODE: &str = "urn:xmpp:mds:displayed:0";
+
+/// How many messages one backward step of [`Engine::find_named`] reads.
+const SEARCH_PAGE: u32 = 100;
+
+impl Engine {
+    /// This device's counters at `now`.
+    pub fn counters(&self, now: DateTime<Utc>) -> Counters {
+        let mut c = self.counters.clone();
+        if let Some(since) = self.quiet_since {
+            c.quiet_mode_millis += millis_between(since, now);
+        }
+        c
+    }
+
+    /// Every device of our account as stored, each with its state as this device sees it
+    /// at `now` (online first, then by resource).
+    pub async fn devices<S: Store>(
+        &self,
+        store: &S,
+        now: DateTime<Utc>,
+    ) -> crate::Result<Vec<DeviceStatus>> {
+        let devices = store.devices(&self.cfg.account).await?;
+        Ok(devices
+            .iter()
+            .map(|d| {
+                let quiet = if d.this_device && self.jid.as_ref() == Some(&d.jid) {
+                    self.quiet
+                } else {
+                    self.idle.contains(&d.resource)
+                };
+                device_status(d, &self.activity, quiet, now)
+            })
+            .collect())
+    }
+
     /// Sends our presence: `show` when in the foreground, away with XEP-0319 idle when quiet.
-    pub(super) async fn announce(&mut self) {
+    pub(super) fn announce(&mut self, now: DateTime<Utc>) {
         let show = if self.quiet { Show::Away } else { self.show };
-        let mut presence = presence::Presence::available();
-        presence.show = match show {
-            Show::Away => Some(presence::Show::Away),
-            Show::Xa => Some(presence::Show::Xa),
-            Show::Dnd => Some(presence::Show::Dnd),
-            Show::Chat => Some(presence::Show::Chat),
-            Show::Available | Show::Unavailable => None,
-        };
-        let caps = caps::hash_caps(
-            &caps::compute_disco(&self.disco_info(None)),
-            hashes::Algo::Sha_1,
-        )
-        .map(|hash| caps::Caps::new(CAPS_NODE, hash));
-        if let Ok(caps) = caps {
-            presence.add_payload(caps);
-        }
-        let now = Utc::now();
-        if self.quiet {
-            presence.add_payload(tokio_xmpp::parsers::idle::Idle {
-                since: tokio_xmpp::parsers::date::DateTime(now.fixed_offset()),
-            });
-        }
-        self.send_stanza(presence).await;
-        let me = self.cfg.connect.resource.clone();
+        self.send(Outbound::Presence {
+            show,
+            idle_since: self.quiet.then_some(now),
+            device: self.cfg.device,
+        });
+        let me = self.cfg.resource.clone();
         self.activity.observe(&me, Signal::from(show), now);
     }
 
-    pub(super) async fn set_quiet(&mut self, quiet: bool) {
+    pub(super) async fn set_quiet<S: Store>(&mut self, store: &S, quiet: bool, now: DateTime<Utc>) {
         if self.quiet == quiet {
             return;
         }
         self.quiet = quiet;
         if quiet {
             self.counters.quiet_mode_sessions += 1;
-            self.quiet_since = Some(std::time::Instant::now());
+            self.quiet_since = Some(now);
         } else {
             if let Some(since) = self.quiet_since.take() {
-                self.counters.quiet_mode_millis += since.elapsed().as_millis() as u64;
+                self.counters.quiet_mode_millis += millis_between(since, now);
             }
             self.flush_armed = true;
         }
@@ -52,15 +83,15 @@ impl<S: Store + 'static> Actor<S> {
         if quiet {
             // Presence first, so our other devices stop treating this one as active, then
             // ask the server to hold back what can wait.
-            self.announce().await;
+            self.announce(now);
             if told {
-                self.injector.inject(CSI_INACTIVE);
+                self.send(Outbound::ClientState { active: false });
             }
         } else {
             if told {
-                self.injector.inject(CSI_ACTIVE);
+                self.send(Outbound::ClientState { active: true });
             }
-            self.announce().await;
+            self.announce(now);
         }
         self.emit(Event::Quiet {
             state: if quiet {
@@ -72,34 +103,13 @@ impl<S: Store + 'static> Actor<S> {
         });
         // Back in the foreground with a conversation on screen: what arrived meanwhile is
         // now in front of the user.
-        self.read_viewed().await;
+        self.read_viewed(store, now).await;
     }
 
-    pub(super) fn counters_now(&self) -> Counters {
-        let mut c = self.counters.clone();
-        if let Some(since) = self.quiet_since {
-            c.quiet_mode_millis += since.elapsed().as_millis() as u64;
-        }
-        c
-    }
-
-    /// Counts a stanza the server held back while we were inactive: mod_csi_simple (and
-    /// XEP-0352 servers generally) stamp those with a delay from our own bare JID.
-    pub(super) fn note_held(&mut self, payloads: &[Element]) {
-        let held = payloads
-            .iter()
-            .filter(|e| e.is("delay", ns::DELAY))
-            .filter_map(|e| Delay::try_from(e.clone()).ok())
-            .find(|d| {
-                d.from
-                    .as_ref()
-                    .is_some_and(|f| f.try_as_full().is_err() && f.to_bare() == self.account)
-            });
-        if let Some(d) = held {
-            let held_for = (Utc::now() - d.stamp.0.with_timezone(&Utc))
-                .num_milliseconds()
-                .max(0) as u64;
-            self.counters.held_stanza(held_for);
+    /// Counts a stanza the server held back while we were inactive.
+    pub(super) fn note_held(&mut self, delays: &[Stamp], now: DateTime<Utc>) {
+        if let Some(since) = inbound::held_since(delays, &self.cfg.account) {
+            self.counters.held_stanza(millis_between(since, now));
             if std::mem::take(&mut self.flush_armed) {
                 self.counters.buffer_flushes += 1;
             }
@@ -108,20 +118,36 @@ impl<S: Store + 'static> Actor<S> {
 
     /// Decides about notifying for a newly stored message, and applies what it says about
     /// read state (a reply from another device of ours reads the conversation up to it).
-    pub(super) async fn after_new(&mut self, m: &StoredMessage) {
-        let now = Utc::now();
+    pub(super) async fn after_new<S: Store>(
+        &mut self,
+        store: &S,
+        m: &StoredMessage,
+        now: DateTime<Utc>,
+    ) {
         let position = ReadPosition::from(m);
         if m.via == Via::CarbonSent {
             if let Some(resource) = m.from.resource() {
                 self.activity
                     .observe(resource.as_str(), Signal::SentMessage, now);
             }
-            self.move_read(&m.conversation, Some(position), ReadSource::Reply, &m.from)
-                .await;
+            self.move_read(
+                store,
+                &m.conversation,
+                Some(position),
+                ReadSource::Reply,
+                &m.from,
+            )
+            .await;
         } else if m.via == Via::Archive && m.direction == Direction::Out {
             // A reply sent while this device was away reads the conversation just the same.
-            self.move_read(&m.conversation, Some(position), ReadSource::Reply, &m.from)
-                .await;
+            self.move_read(
+                store,
+                &m.conversation,
+                Some(position),
+                ReadSource::Reply,
+                &m.from,
+            )
+            .await;
         }
         let input = NotifyInput::from(m);
         let viewing = notify::viewing(self.viewing.as_ref(), self.quiet, &m.conversation);
@@ -150,39 +176,45 @@ impl<S: Store + 'static> Actor<S> {
             decision,
         });
         if read_now {
-            self.read_locally(m.conversation.clone()).await;
+            self.read_locally(store, m.conversation.clone(), now).await;
         }
     }
 
     /// Remembers the conversation on screen and reads it if it has anything unread.
-    pub(super) async fn set_viewing(&mut self, peer: Option<BareJid>) {
+    pub(super) async fn set_viewing<S: Store>(
+        &mut self,
+        store: &S,
+        peer: Option<BareJid>,
+        now: DateTime<Utc>,
+    ) {
         self.viewing = peer;
-        self.read_viewed().await;
+        self.read_viewed(store, now).await;
     }
 
     /// Reads the conversation on screen, if any, when the app is in the foreground and the
     /// conversation has a message past its read position.
-    pub(super) async fn read_viewed(&mut self) {
+    async fn read_viewed<S: Store>(&mut self, store: &S, now: DateTime<Utc>) {
         let Some(peer) = self.viewing.clone() else {
             return;
         };
         if !notify::viewing(Some(&peer), self.quiet, &peer) {
             return;
         }
-        let newest = match self.store.history_page(&self.account, &peer, None, 1).await {
+        let newest = match store.history_page(&self.cfg.account, &peer, None, 1).await {
             Ok(page) => page.last().map(ReadPosition::from),
             Err(e) => return self.error(format!("cannot read the conversation: {e}")),
         };
         let unread = newest.is_some_and(|n| self.read.get(&peer).is_none_or(|r| *r < n));
         if unread {
-            self.read_locally(peer).await;
+            self.read_locally(store, peer, now).await;
         }
     }
 
     /// Moves a conversation's read position forward when the rules allow it, and withdraws
     /// a notification the new position covers.
-    pub(super) async fn move_read(
+    pub(super) async fn move_read<S: Store>(
         &mut self,
+        store: &S,
         peer: &BareJid,
         candidate: Option<ReadPosition>,
         source: ReadSource,
@@ -193,13 +225,12 @@ impl<S: Store + 'static> Actor<S> {
             candidate.as_ref(),
             source,
             from,
-            &self.account,
+            &self.cfg.account,
         ) {
             Ok(position) => {
                 // Stored first: an event always describes what is already in the store.
-                if let Err(e) = self
-                    .store
-                    .mark_read(&self.account, peer, position.message)
+                if let Err(e) = store
+                    .mark_read(&self.cfg.account, peer, position.message)
                     .await
                 {
                     self.error(format!("cannot store the read position: {e}"));
@@ -225,8 +256,13 @@ impl<S: Store + 'static> Actor<S> {
         }
     }
 
-    pub(super) async fn read_locally(&mut self, peer: BareJid) {
-        let last = match self.store.history_page(&self.account, &peer, None, 1).await {
+    pub(super) async fn read_locally<S: Store>(
+        &mut self,
+        store: &S,
+        peer: BareJid,
+        _now: DateTime<Utc>,
+    ) {
+        let last = match store.history_page(&self.cfg.account, &peer, None, 1).await {
             Ok(mut page) => page.pop(),
             Err(e) => return self.error(format!("cannot read the conversation: {e}")),
         };
@@ -237,8 +273,9 @@ impl<S: Store + 'static> Actor<S> {
             .jid
             .clone()
             .map(Jid::from)
-            .unwrap_or_else(|| Jid::from(self.account.clone()));
+            .unwrap_or_else(|| Jid::from(self.cfg.account.clone()));
         self.move_read(
+            store,
             &peer,
             Some(ReadPosition::from(&last)),
             ReadSource::Local,
@@ -250,111 +287,126 @@ impl<S: Store + 'static> Actor<S> {
         // by our archive's stanza-id: that id is our server's, and handing it to the contact
         // let a contact aim forged claims at one particular message.
         let marker_id = self
-            .find_named(&peer, |m| {
+            .find_named(store, &peer, |m| {
                 m.direction == Direction::In && m.stanza_attr_id.is_some()
             })
             .await
             .and_then(|m| m.stanza_attr_id);
-        if let Some(id) = marker_id {
-            let mut marker = Message::chat(Some(Jid::from(peer.clone())));
-            marker.id = Some(tokio_xmpp::parsers::message::Id(new_id()));
-            marker.payloads.push(
-                tokio_xmpp::parsers::displayed_markers::Displayed {
-                    id: tokio_xmpp::parsers::message::Id(id),
-                }
-                .into(),
+        if let Some(of) = marker_id {
+            let id = self.new_id();
+            self.send(Outbound::Displayed {
+                to: peer.clone(),
+                id,
+                of,
+            });
+        }
+        // Publish the position to our PEP (XEP-0490 Message Displayed Synchronization), so
+        // our other devices learn it even without carbons.
+        let stamped = self
+            .find_named(store, &peer, |m| m.keys.stanza_id.is_some())
+            .await
+            .and_then(|m| m.keys.stanza_id);
+        if let Some(stanza_id) = stamped {
+            let by = self.cfg.account.clone();
+            self.request(
+                None,
+                Request::PublishMds {
+                    peer,
+                    stanza_id,
+                    by,
+                },
+                Pending::MdsPublish,
             );
-            self.send_stanza(marker).await;
-        }
-        let stamped = self.find_named(&peer, |m| m.keys.stanza_id.is_some()).await;
-        if let Some(stamped) = stamped {
-            self.publish_mds(&peer, std::slice::from_ref(&stamped))
-                .await;
         }
     }
 
-    /// Publishes this conversation's read position to our account's PEP (XEP-0490 Message
-    /// Displayed Synchronization), so our other devices learn it even without carbons.
-    pub(super) async fn publish_mds(&mut self, peer: &BareJid, history: &[StoredMessage]) {
-        let Some(stanza_id) = history.iter().rev().find_map(|m| m.keys.stanza_id.clone()) else {
+    /// A PubSub event: only our own PEP's MDS items (XEP-0490) mean anything here, each
+    /// that another device of ours read a conversation.
+    pub(super) async fn on_pubsub<S: Store>(
+        &mut self,
+        store: &S,
+        outer: &Envelope,
+        node: &str,
+        items: &[PubsubItem],
+        _now: DateTime<Utc>,
+    ) {
+        let account = self.cfg.account.clone();
+        let own = outer
+            .from
+            .as_ref()
+            .is_none_or(|f| f.try_as_full().is_err() && f.to_bare() == account);
+        if !own || node != MDS_NODE {
             return;
-        };
-        let xml = format!(
-            "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\
-               <publish node='{MDS_NODE}'><item id='{peer}'>\
-                 <displayed xmlns='{MDS_NODE}'><stanza-id xmlns='urn:xmpp:sid:0' by='{by}' id='{id}'/></displayed>\
-               </item></publish>\
-               <publish-options><x xmlns='jabber:x:data' type='submit'>\
-                 <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>\
-                 <field var='pubsub#persist_items'><value>true</value></field>\
-                 <field var='pubsub#max_items'><value>max</value></field>\
-                 <field var='pubsub#send_last_published_item'><value>never</value></field>\
-                 <field var='pubsub#access_model'><value>whitelist</value></field>\
-               </x></publish-options>\
-             </pubsub>",
-            peer = xml_escape(&peer.to_string()),
-            by = xml_escape(&self.account.to_string()),
-            id = xml_escape(&stanza_id),
-        );
-        match xml.parse::<Element>() {
-            Ok(payload) => {
-                let iq = Iq::Set {
-                    from: None,
-                    to: None,
-                    id: new_id(),
-                    payload,
-                };
-                self.send_iq(iq, Pending::MdsPublish).await;
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot build the MDS item"),
         }
-    }
-
-    /// An MDS item from our own PEP (XEP-0490): another device of ours read a conversation.
-    pub(super) async fn on_mds(&mut self, outer: &Message, event: &Element) {
         let from = outer
             .from
             .clone()
-            .unwrap_or_else(|| Jid::from(self.account.clone()));
-        for (peer, id) in crate::wire::mds_items(event, &self.account) {
+            .unwrap_or_else(|| Jid::from(account.clone()));
+        for item in items.iter().take(inbound::MAX_MDS_ITEMS) {
+            let Some(peer) = item.id.as_deref().and_then(|id| BareJid::new(id).ok()) else {
+                continue;
+            };
+            // Only a stanza-id our own server stamped names one of our messages.
+            let Some((_, id)) = item.displayed.as_ref().filter(|(by, id)| {
+                !id.is_empty() && by.try_as_full().is_err() && by.to_bare() == account
+            }) else {
+                continue;
+            };
             let target = self
-                .find_read_target(&peer, |m| m.keys.stanza_id.as_deref() == Some(id.as_str()))
+                .find_named(store, &peer, |m| {
+                    m.keys.stanza_id.as_deref() == Some(id.as_str())
+                })
+                .await
+                .as_ref()
+                .map(ReadPosition::from);
+            self.move_read(store, &peer, target, ReadSource::Mds, &from)
                 .await;
-            self.move_read(&peer, target, ReadSource::Mds, &from).await;
         }
     }
 
     /// A displayed marker one of our other devices sent (seen here as a sent carbon).
-    pub(super) async fn on_own_marker(&mut self, inner: &Message, id: String) {
+    pub(super) async fn on_own_marker<S: Store>(
+        &mut self,
+        store: &S,
+        inner: &MessageFacts,
+        id: String,
+    ) {
         let Some(peer) = inner.to.as_ref().map(Jid::to_bare) else {
             return;
         };
         let from = inner
             .from
             .clone()
-            .unwrap_or_else(|| Jid::from(self.account.clone()));
+            .unwrap_or_else(|| Jid::from(self.cfg.account.clone()));
         // The marker names the contact's message by its `id` (XEP-0333).
         let target = self
-            .find_read_target(&peer, |m| {
+            .find_named(store, &peer, |m| {
                 m.direction == Direction::In && m.stanza_attr_id.as_deref() == Some(id.as_str())
             })
-            .await;
-        self.move_read(&peer, target, ReadSource::Marker, &from)
+            .await
+            .as_ref()
+            .map(ReadPosition::from);
+        self.move_read(store, &peer, target, ReadSource::Marker, &from)
             .await;
     }
 
     /// A displayed marker from the contact's client (live, or a received carbon of it): they
     /// saw our message, and so every earlier one of ours. Our own devices' markers never get
     /// here (they are read state: [`Self::on_own_marker`]).
-    pub(super) async fn on_contact_marker(&mut self, m: &Message, id: String) {
+    pub(super) async fn on_contact_marker<S: Store>(
+        &mut self,
+        store: &S,
+        m: &MessageFacts,
+        id: String,
+    ) {
         let Some(peer) = m.from.as_ref().map(Jid::to_bare) else {
             return;
         };
-        if peer == self.account {
+        if peer == self.cfg.account {
             return;
         }
         let Some(target) = self
-            .find_named(&peer, |m| {
+            .find_named(store, &peer, |m| {
                 m.direction == Direction::Out
                     && (m.stanza_attr_id.as_deref() == Some(id.as_str())
                         || m.keys.origin_id.as_deref() == Some(id.as_str()))
@@ -363,7 +415,7 @@ impl<S: Store + 'static> Actor<S> {
         else {
             return tracing::debug!(%peer, "displayed marker for a message we do not have");
         };
-        match self.store.mark_seen(&self.account, &peer, target.id).await {
+        match store.mark_seen(&self.cfg.account, &peer, target.id).await {
             Ok(true) => self.emit(Event::Seen {
                 conversation: peer,
                 up_to: target.id,
@@ -373,32 +425,19 @@ impl<S: Store + 'static> Actor<S> {
         }
     }
 
-    /// The newest stored message of the conversation that `named` picks out (a marker's or an
-    /// MDS item's message), as a read position; `None` when we do not have it.
-    async fn find_read_target(
-        &self,
-        peer: &BareJid,
-        named: impl Fn(&StoredMessage) -> bool,
-    ) -> Option<ReadPosition> {
-        self.find_named(peer, named)
-            .await
-            .as_ref()
-            .map(ReadPosition::from)
-    }
-
     /// The newest stored message of the conversation that `named` picks out. Reads the
     /// history backwards a page at a time: what a marker, an MDS item or a read names is
     /// nearly always recent, and a long conversation is never loaded whole.
-    async fn find_named(
-        &self,
+    async fn find_named<S: Store>(
+        &mut self,
+        store: &S,
         peer: &BareJid,
         named: impl Fn(&StoredMessage) -> bool,
     ) -> Option<StoredMessage> {
         let mut before = None;
         loop {
-            let mut page = match self
-                .store
-                .history_page(&self.account, peer, before, SEARCH_PAGE)
+            let mut page = match store
+                .history_page(&self.cfg.account, peer, before, SEARCH_PAGE)
                 .await
             {
                 Ok(page) => page,
@@ -417,18 +456,22 @@ impl<S: Store + 'static> Actor<S> {
         }
     }
 
-    pub(super) async fn on_presence(&mut self, p: presence::Presence) {
+    pub(super) async fn on_presence<S: Store>(
+        &mut self,
+        store: &S,
+        p: PresenceFacts,
+        now: DateTime<Utc>,
+    ) {
         let Some(from) = p.from.clone() else { return };
-        let Some(crate::wire::PresenceInfo { show, delay, idle }) = crate::wire::presence_info(&p)
-        else {
-            return;
-        };
+        let show = p.show;
+        // When it was sent, if it was held back or replayed.
+        let delay = p.delays.first().map(|d| d.at);
         self.emit(Event::Presence {
             jid: from.clone(),
             show,
             delay,
         });
-        if from.to_bare() != self.account {
+        if from.to_bare() != self.cfg.account {
             return;
         }
         let Ok(full) = from.try_into_full() else {
@@ -449,46 +492,31 @@ impl<S: Store + 'static> Actor<S> {
             },
             online,
             this_device: this,
-            last_seen: Utc::now(),
+            last_seen: now,
         };
-        if idle {
+        if p.idle {
             self.idle.insert(resource.clone());
         } else {
             self.idle.remove(&resource);
         }
         if !this {
             // Activity dates from when the presence was sent, not when it reached us.
-            let at = delay.map_or_else(Utc::now, |d| d.min(Utc::now()));
+            let at = delay.map_or(now, |d| d.min(now));
             self.activity.observe(&resource, Signal::from(show), at);
         }
         let needs_disco = online && !this && known.as_ref().is_none_or(|d| !d.online);
-        self.update_device(device).await;
+        self.update_device(store, device).await;
         if needs_disco {
-            let query = disco::DiscoInfoQuery { node: None };
-            let iq = Iq::from_get(new_id(), query).with_to(Jid::from(full.clone()));
-            self.send_iq(iq, Pending::DiscoInfo(full)).await;
+            self.request(
+                Some(Jid::from(full.clone())),
+                Request::DiscoInfo,
+                Pending::DiscoInfo(full),
+            );
         }
     }
 
-    /// Our devices as stored, each with its state as this device sees it now.
-    pub(super) async fn device_statuses(&self) -> Result<Vec<DeviceStatus>, ClientError> {
-        let devices = self.store.devices(&self.account).await?;
-        let now = Utc::now();
-        Ok(devices
-            .iter()
-            .map(|d| {
-                let quiet = if d.this_device && self.jid.as_ref() == Some(&d.jid) {
-                    self.quiet
-                } else {
-                    self.idle.contains(&d.resource)
-                };
-                device_status(d, &self.activity, quiet, now)
-            })
-            .collect())
-    }
-
-    pub(super) async fn update_device(&mut self, device: Device) {
-        if let Err(e) = self.store.upsert_device(&self.account, &device).await {
+    pub(super) async fn update_device<S: Store>(&mut self, store: &S, device: Device) {
+        if let Err(e) = store.upsert_device(&self.cfg.account, &device).await {
             self.error(format!("cannot store device: {e}"));
         }
         self.devices.insert(device.resource.clone(), device);
@@ -499,21 +527,6 @@ impl<S: Store + 'static> Actor<S> {
     }
 }
 
-pub(super) fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('\'', "&apos;")
-        .replace('"', "&quot;")
+fn millis_between(since: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    (now - since).num_milliseconds().max(0) as u64
 }
-
-/// How many messages one backward step of [`Actor::find_named`] reads.
-const SEARCH_PAGE: u32 = 100;
-
-pub(super) use crate::wire::MDS_NODE;
-
-pub(super) const MDS_NODE_NOTIFY: &str = "urn:xmpp:mds:displayed:0+notify";
-
-pub(super) const CSI_INACTIVE: &str = "<inactive xmlns='urn:xmpp:csi:0'/>";
-
-pub(super) const CSI_ACTIVE: &str = "<active xmlns='urn:xmpp:csi:0'/>";

@@ -1,0 +1,322 @@
+//! What the engine reads: the facts the wire layer found in a stanza, before any trust
+//! decision. The wire layer (`tandem-client`'s `wire`) only parses; whether a carbon is
+//! forged, which stanza-id counts or which delay is our server's is decided here, by the
+//! engine and the rules it calls, where a test without a server can reach it.
+
+use chrono::{DateTime, Utc};
+use jid::{BareJid, FullJid, Jid};
+
+use crate::model::{Direction, NewMessage, Show, Via};
+use crate::rules;
+
+/// The most MDS items one PubSub event is read for: a PEP event carries one item (the
+/// publish); a flood of items must not turn into a flood of history lookups.
+pub const MAX_MDS_ITEMS: usize = 64;
+
+/// A `<message/>`'s `type` (RFC 6121 §5.2.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MessageKind {
+    /// One-to-one chat.
+    #[default]
+    Chat,
+    /// A standalone message.
+    Normal,
+    /// An alert or notice, no reply expected.
+    Headline,
+    /// A room message (handled elsewhere).
+    Groupchat,
+    /// A bounce.
+    Error,
+}
+
+/// A XEP-0203 delay: when, and who says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// The time given.
+    pub at: DateTime<Utc>,
+    /// Who stamped it (absent: nobody said).
+    pub from: Option<Jid>,
+}
+
+/// One message as the wire read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageFacts {
+    /// `from`, as delivered.
+    pub from: Option<Jid>,
+    /// `to`, as delivered.
+    pub to: Option<Jid>,
+    /// The message's own `id` attribute.
+    pub id: Option<String>,
+    /// Its `type`.
+    pub kind: MessageKind,
+    /// The body (the best one for us), if any.
+    pub body: Option<String>,
+    /// Every XEP-0359 `<stanza-id/>` it carries: (by, id).
+    pub stanza_ids: Vec<(Jid, String)>,
+    /// Its XEP-0359 `<origin-id/>`.
+    pub origin_id: Option<String>,
+    /// Every XEP-0203 `<delay/>` it carries.
+    pub delays: Vec<Stamp>,
+    /// It asks for a XEP-0184 receipt.
+    pub receipt_request: bool,
+    /// The message a XEP-0184 receipt in it confirms.
+    pub receipt_of: Option<String>,
+    /// The message a XEP-0333 displayed marker in it names.
+    pub displayed_of: Option<String>,
+}
+
+impl MessageFacts {
+    /// The delay our own server stamped, never later than `now`: only a delay `from` our
+    /// domain (offline delivery) or our bare JID (what quiet mode held back) counts
+    /// ([`rules::vouched_by_our_server`]). A contact's own `<delay/>` is attacker-chosen: a
+    /// 2099 stamp made every later message of the conversation look already read.
+    pub fn trusted_delay(&self, account: &BareJid, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.delays
+            .iter()
+            .find(|d| {
+                d.from
+                    .as_ref()
+                    .is_some_and(|from| rules::vouched_by_our_server(from, account))
+            })
+            .map(|d| d.at.min(now))
+    }
+
+    /// When our server held this stanza back for us (quiet mode): mod_csi_simple, and
+    /// XEP-0352 servers generally, stamp those with a delay from our own bare JID.
+    pub fn held_since(&self, account: &BareJid) -> Option<DateTime<Utc>> {
+        held_since(&self.delays, account)
+    }
+
+    /// The receipt this message is, when it has no body.
+    pub fn receipt(&self) -> Option<&str> {
+        self.receipt_of.as_deref().filter(|_| self.body.is_none())
+    }
+
+    /// The displayed marker this message is, when it has no body.
+    pub fn marker(&self) -> Option<&str> {
+        self.displayed_of.as_deref().filter(|_| self.body.is_none())
+    }
+
+    /// What the store keeps of a one-to-one message with a body, seen from `account` on the
+    /// device bound as `own`, stamped `stamp`; `None` for anything else (no body, a room
+    /// message, not one of our conversations).
+    pub fn to_new_message(
+        &self,
+        via: Via,
+        stamp: DateTime<Utc>,
+        account: &BareJid,
+        own: Option<&FullJid>,
+    ) -> Option<NewMessage> {
+        if matches!(self.kind, MessageKind::Groupchat | MessageKind::Error) {
+            return None;
+        }
+        let body = self.body.as_ref().filter(|b| !b.is_empty())?;
+        let cp = match rules::counterpart(self.from.as_ref(), self.to.as_ref(), account) {
+            Ok(cp) => cp,
+            Err(rejection) => {
+                tracing::warn!(%rejection, "dropped message");
+                return None;
+            }
+        };
+        let keys = rules::dedup_keys(
+            self.stanza_ids.iter().map(|(by, id)| (by, id.as_str())),
+            self.origin_id.as_deref(),
+            account,
+        );
+        let from = match (&self.from, cp.direction) {
+            (Some(f), _) => f.clone(),
+            (None, Direction::Out) => own
+                .cloned()
+                .map(Jid::from)
+                .unwrap_or_else(|| Jid::from(account.clone())),
+            (None, Direction::In) => Jid::from(account.clone()),
+        };
+        Some(NewMessage {
+            peer: cp.peer,
+            from,
+            direction: cp.direction,
+            body: body.clone(),
+            timestamp: crate::model::server_second(stamp),
+            via,
+            keys,
+            stanza_attr_id: self.id.clone(),
+        })
+    }
+}
+
+/// When our server held a stanza with these delays back for us (see
+/// [`MessageFacts::held_since`]).
+pub fn held_since(delays: &[Stamp], account: &BareJid) -> Option<DateTime<Utc>> {
+    delays
+        .iter()
+        .find(|d| {
+            d.from
+                .as_ref()
+                .is_some_and(|f| f.try_as_full().is_err() && f.to_bare() == *account)
+        })
+        .map(|d| d.at)
+}
+
+/// The outside of a wrapper (carbon, archive result, PubSub event): who sent it, and its
+/// delays (a held-back carbon carries one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// The wrapper's `from`.
+    pub from: Option<Jid>,
+    /// The wrapper's own delays.
+    pub delays: Vec<Stamp>,
+}
+
+/// One item of a PubSub event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PubsubItem {
+    /// The item id (for MDS: the conversation's bare JID).
+    pub id: Option<String>,
+    /// For an MDS item (XEP-0490): the stanza-id it names, (by, id).
+    pub displayed: Option<(Jid, String)>,
+}
+
+/// A presence as the wire read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceFacts {
+    /// Its sender.
+    pub from: Option<Jid>,
+    /// Available (with its show) or unavailable.
+    pub show: Show,
+    /// Its XEP-0203 delays (held back, or replayed).
+    pub delays: Vec<Stamp>,
+    /// It carries XEP-0319 idle (the device went to the background).
+    pub idle: bool,
+}
+
+/// An IQ get, by what it asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// XEP-0030 disco#info, at a node or none.
+    DiscoInfo {
+        /// The node asked about.
+        node: Option<String>,
+    },
+    /// XEP-0199 ping.
+    Ping,
+    /// Anything else (refused).
+    Other,
+}
+
+/// What an IQ result carried, by what the wire recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Nothing (or nothing the engine reads).
+    Empty,
+    /// A XEP-0313 `<fin/>`: the last id of the page and whether the archive is done.
+    Fin {
+        /// The page's last archive id.
+        last: Option<String>,
+        /// The archive has no more pages.
+        complete: bool,
+    },
+    /// A XEP-0030 disco#info result's identities: (category, type).
+    DiscoInfo {
+        /// The identities.
+        identities: Vec<(String, String)>,
+    },
+    /// A payload the wire could not read as what it looks like (logged there).
+    Malformed,
+}
+
+/// Why a request failed (RFC 6120 §8.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The defined condition, as its element name (`item-not-found`).
+    pub condition: String,
+}
+
+impl Failure {
+    /// The condition the archive gives for a position it does not know.
+    pub fn item_not_found(&self) -> bool {
+        self.condition == "item-not-found"
+    }
+}
+
+/// A stanza as the wire read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// A message: a live chat message, a receipt or a marker.
+    Message(MessageFacts),
+    /// A XEP-0280 carbon: a copy of a message another device of ours sent or received.
+    Carbon {
+        /// The wrapper.
+        outer: Envelope,
+        /// `<sent/>` (another device of ours sent it) rather than `<received/>`.
+        sent: bool,
+        /// The forwarded message's delay (our server's).
+        delay: Option<DateTime<Utc>>,
+        /// The copied message.
+        inner: MessageFacts,
+    },
+    /// A XEP-0313 archive result.
+    Archived {
+        /// The wrapper.
+        outer: Envelope,
+        /// The query it answers.
+        query_id: Option<String>,
+        /// The archive's id of the message.
+        id: String,
+        /// When our archive stored it.
+        delay: Option<DateTime<Utc>>,
+        /// The archived message.
+        inner: MessageFacts,
+    },
+    /// A XEP-0060 PubSub event.
+    Pubsub {
+        /// The wrapper.
+        outer: Envelope,
+        /// The node.
+        node: String,
+        /// Its published items (at most [`MAX_MDS_ITEMS`] are read).
+        items: Vec<PubsubItem>,
+    },
+    /// A presence.
+    Presence(PresenceFacts),
+    /// A presence the engine does not act on (subscription, probe, error), with its delays.
+    OtherPresence {
+        /// Its delays (a held-back one still counts as held).
+        delays: Vec<Stamp>,
+    },
+    /// An IQ get.
+    Get {
+        /// Who asks.
+        from: Option<Jid>,
+        /// Its id.
+        id: String,
+        /// What it asks.
+        query: Query,
+    },
+    /// An IQ set.
+    Set {
+        /// Who sets.
+        from: Option<Jid>,
+        /// Its id.
+        id: String,
+        /// A roster push (RFC 6121 §2.1.6).
+        roster: bool,
+    },
+    /// An IQ result.
+    Result {
+        /// Who answers.
+        from: Option<Jid>,
+        /// The id of the request it answers.
+        id: String,
+        /// What it carries.
+        answer: Answer,
+    },
+    /// An IQ error.
+    Error {
+        /// Who answers.
+        from: Option<Jid>,
+        /// The id of the request it answers.
+        id: String,
+        /// Why.
+        failure: Failure,
+    },
+}

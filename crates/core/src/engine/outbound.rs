@@ -1,0 +1,130 @@
+//! What the engine asks the I/O around it to do: stanzas to send, as model values (the wire
+//! layer turns them into XML), and events for front ends.
+
+use chrono::{DateTime, Utc};
+use jid::{BareJid, FullJid, Jid};
+
+use crate::catchup::PageRequest;
+use crate::event::Event;
+use crate::model::{DeviceType, Show};
+
+use super::inbound::MessageKind;
+
+/// A chat message of ours: sent with XEP-0359 origin-id (= `id`), a XEP-0184 receipt
+/// request and XEP-0333 `<markable/>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chat {
+    /// To whom: a bare JID (all the contact's devices) or a full JID (one device).
+    pub to: Jid,
+    /// The stanza id, also its origin-id.
+    pub id: String,
+    /// The text.
+    pub body: String,
+}
+
+/// A request the engine waits an answer for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// XEP-0280: enable (`true`) or disable carbons.
+    Carbons(bool),
+    /// RFC 6121: fetch the roster.
+    Roster,
+    /// XEP-0313: one page of our archive.
+    ArchivePage(PageRequest),
+    /// XEP-0030: what a device of ours is.
+    DiscoInfo,
+    /// XEP-0490: publish a conversation's read position to our PEP.
+    PublishMds {
+        /// The conversation (the item id).
+        peer: BareJid,
+        /// The stanza-id (by our account) of the newest message read.
+        stanza_id: String,
+        /// Our account (the stanza-id's `by`).
+        by: BareJid,
+    },
+}
+
+/// An answer to a request someone sent us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// An empty result (a ping, a roster push).
+    Empty,
+    /// Our disco#info (XEP-0030, XEP-0115), at a node or none.
+    DiscoInfo {
+        /// The node asked about.
+        node: Option<String>,
+        /// What this device is.
+        device: DeviceType,
+    },
+    /// `service-unavailable`: we do not answer that.
+    ServiceUnavailable,
+}
+
+/// A stanza (or nonza) to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    /// A XEP-0184 receipt for a message we received.
+    Receipt {
+        /// The sender of the message.
+        to: Jid,
+        /// This stanza's id.
+        id: String,
+        /// The message it confirms.
+        of: String,
+        /// The type of the message it confirms.
+        kind: MessageKind,
+    },
+    /// A XEP-0333 displayed marker (carbons copy it to our other devices).
+    Displayed {
+        /// The contact.
+        to: BareJid,
+        /// This stanza's id.
+        id: String,
+        /// The contact's message, by its own id.
+        of: String,
+    },
+    /// Our presence: `show`, with our entity capabilities (XEP-0115) for `device`, and
+    /// XEP-0319 idle when `idle_since` is set (in the background).
+    Presence {
+        /// What we announce.
+        show: Show,
+        /// In the background since.
+        idle_since: Option<DateTime<Utc>>,
+        /// What this device is (its caps hash is computed from it).
+        device: DeviceType,
+    },
+    /// XEP-0352 client state: `<active/>` or `<inactive/>`.
+    ClientState {
+        /// In the foreground.
+        active: bool,
+    },
+    /// A request; its answer comes back as an IQ result or error with this id.
+    Request {
+        /// The IQ id.
+        id: String,
+        /// To whom (absent: our own account).
+        to: Option<Jid>,
+        /// What is asked.
+        request: Request,
+    },
+    /// An answer to someone's IQ.
+    Reply {
+        /// Who asked.
+        to: Jid,
+        /// Their IQ id.
+        id: String,
+        /// The answer.
+        reply: Reply,
+    },
+}
+
+/// What the engine asks for, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Put this on the wire.
+    Send(Outbound),
+    /// Tell front ends (already true in the store).
+    Emit(Event),
+    /// The session is up: the server answered the carbons request of the first login.
+    Ready(FullJid),
+}
