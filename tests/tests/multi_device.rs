@@ -170,9 +170,10 @@ async fn a_forged_carbon_is_not_stored() -> Result<()> {
                     break;
                 }
             }
-            tandem_core::event::Event::Error { message } if message.contains("forged carbon") => {
-                saw_drop = true
-            }
+            tandem_core::event::Event::Error {
+                kind: tandem_core::event::ErrorKind::Forged,
+                message,
+            } if message.contains("forged carbon") => saw_drop = true,
             _ => {}
         }
     }

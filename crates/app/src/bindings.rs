@@ -5,7 +5,7 @@
 use ts_rs::TS;
 
 use tandem_core::counters::Counters;
-use tandem_core::event::{Event, MessageView, OfflineReason, QuietState};
+use tandem_core::event::{ErrorKind, Event, MessageView, OfflineReason, QuietState};
 use tandem_core::model::{Device, DeviceType, Direction, MessageId, Show, Via};
 use tandem_core::notify::{Decision, SilentReason};
 use tandem_core::readstate::ReadSource;
@@ -30,6 +30,7 @@ pub fn typescript() -> String {
         ReadSource::decl(),
         QuietState::decl(),
         OfflineReason::decl(),
+        ErrorKind::decl(),
         MessageView::decl(),
         SilentReason::decl(),
         Decision::decl(),

@@ -509,7 +509,9 @@ async fn sync(profile: &Profile, window: Option<std::time::Duration>) -> Result<
                     break;
                 }
             }
-            Event::Error { message } => eprintln!("tandem: {}", output::terminal_safe(&message)),
+            Event::Error { message, .. } => {
+                eprintln!("tandem: {}", output::terminal_safe(&message))
+            }
             _ => {}
         }
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Local, Utc};
 use jid::{BareJid, Jid};
 use tandem_client::profile::{PasswordStore, Settings};
-use tandem_core::event::{Event, MessageView};
+use tandem_core::event::{ErrorKind, Event, MessageView, OfflineReason};
 use tandem_core::model::{Device, Direction, StoredMessage, Via};
 
 /// Text from the network made safe for a terminal: C0 and C1 control characters (escape
@@ -208,6 +208,9 @@ impl Printer {
                     if *resumed { " (resumed)" } else { "" }
                 )
             }
+            Event::Disconnected {
+                reason: OfflineReason::Requested,
+            } => "signed out".into(),
             Event::Disconnected { .. } => "connection lost; reconnecting…".into(),
             Event::Message(m) => view_line(m, &self.account),
             Event::Presence { jid, show, delay } => match delay {
@@ -274,7 +277,7 @@ impl Printer {
                 }
             ),
             Event::Counters(c) => counters_table(c).trim_end().to_owned(),
-            Event::Error { message } => format!("error: {message}"),
+            Event::Error { message, .. } => format!("error: {message}"),
             _ => return,
         };
         print_line(&text);
@@ -282,6 +285,7 @@ impl Printer {
 
     pub fn error(&self, message: &str) {
         self.event(&Event::Error {
+            kind: ErrorKind::Command,
             message: message.to_owned(),
         });
     }

@@ -36,7 +36,7 @@ fn open_lock_file(path: &Path) -> Result<File, ClientError> {
         .create(true)
         .truncate(false)
         .open(path)
-        .map_err(|e| ClientError::Profile(format!("cannot open {}: {e}", path.display())))
+        .map_err(|e| ClientError::profile_caused(format!("cannot open {}: {e}", path.display()), e))
 }
 
 impl Profile {
@@ -55,10 +55,10 @@ impl Profile {
                 });
             }
             Err(TryLockError::Error(e)) => {
-                return Err(ClientError::Profile(format!(
-                    "cannot lock {}: {e}",
-                    path.display()
-                )))
+                return Err(ClientError::profile_caused(
+                    format!("cannot lock {}: {e}", path.display()),
+                    e,
+                ))
             }
         }
         // Ours now: say who holds it.
@@ -77,10 +77,12 @@ impl Profile {
         tokio::task::spawn_blocking(move || {
             file.lock()
                 .map(|()| ProfileLock { _file: file })
-                .map_err(|e| ClientError::Profile(format!("cannot lock {}: {e}", path.display())))
+                .map_err(|e| {
+                    ClientError::profile_caused(format!("cannot lock {}: {e}", path.display()), e)
+                })
         })
         .await
-        .map_err(|e| ClientError::Profile(format!("migration lock: {e}")))?
+        .map_err(|e| ClientError::profile_caused(format!("migration lock: {e}"), e))?
     }
 }
 

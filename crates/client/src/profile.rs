@@ -81,7 +81,7 @@ impl Profile {
     /// Opens (and creates, owner-only) the profile directory.
     pub fn open(dir: &Path) -> Result<Profile, ClientError> {
         std::fs::create_dir_all(dir).map_err(|e| {
-            ClientError::Profile(format!("cannot create profile {}: {e}", dir.display()))
+            ClientError::profile_caused(format!("cannot create profile {}: {e}", dir.display()), e)
         })?;
         #[cfg(unix)]
         {
@@ -109,27 +109,26 @@ impl Profile {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ClientError::Profile(format!(
+                return Err(ClientError::profile(format!(
                     "no account in {}: run `tandem account set <JID> --password-file <FILE>` first",
                     self.dir.display()
                 )))
             }
             Err(e) => {
-                return Err(ClientError::Profile(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )))
+                return Err(ClientError::profile_caused(
+                    format!("cannot read {}: {e}", path.display()),
+                    e,
+                ))
             }
         };
         let settings: Settings = toml::from_str(&text).map_err(|e| {
-            ClientError::Profile(format!(
-                "broken {}: {}",
-                path.display(),
-                one_line(&e.to_string())
-            ))
+            ClientError::profile_caused(
+                format!("broken {}: {}", path.display(), one_line(&e.to_string())),
+                e,
+            )
         })?;
         if settings.jid.node().is_none() {
-            return Err(ClientError::Profile(format!(
+            return Err(ClientError::profile(format!(
                 "broken {}: jid {:?} has no user part (user@domain)",
                 path.display(),
                 settings.jid.as_str()
@@ -141,7 +140,7 @@ impl Profile {
     /// Saves the settings (atomically: a broken write never loses the old file).
     pub fn save_settings(&self, settings: &Settings) -> Result<(), ClientError> {
         let text = toml::to_string_pretty(settings)
-            .map_err(|e| ClientError::Profile(format!("cannot encode settings: {e}")))?;
+            .map_err(|e| ClientError::profile_caused(format!("cannot encode settings: {e}"), e))?;
         write_private(&self.dir.join(SETTINGS_FILE), text.as_bytes())
     }
 
@@ -183,10 +182,13 @@ impl Profile {
             PasswordStore::File => {
                 let path = self.dir.join(PASSWORD_FILE);
                 std::fs::read_to_string(&path).map_err(|e| {
-                    ClientError::Profile(format!(
-                        "cannot read the password ({}): {e}; run `tandem account set` again",
-                        path.display()
-                    ))
+                    ClientError::profile_caused(
+                        format!(
+                            "cannot read the password ({}): {e}; run `tandem account set` again",
+                            path.display()
+                        ),
+                        e,
+                    )
                 })
             }
             PasswordStore::Keyring => {
@@ -198,12 +200,12 @@ impl Profile {
                     }),
                 )
                 .await
-                .map_err(|_| ClientError::Profile("the keyring did not answer within 5 s".into()))?
-                .map_err(|e| ClientError::Profile(format!("keyring: {e}")))?
+                .map_err(|_| ClientError::profile("the keyring did not answer within 5 s"))?
+                .map_err(|e| ClientError::profile_caused(format!("keyring: {e}"), e))?
                 .map_err(|e| {
-                    ClientError::Profile(format!(
+                    ClientError::profile_caused(format!(
                         "cannot read the password from the keyring: {e}; run `tandem account set` again"
-                    ))
+                    ), e)
                 })
             }
         }
@@ -221,9 +223,10 @@ impl Profile {
     pub async fn forget_password(&self, settings: &Settings) -> Result<(), ClientError> {
         if let Err(e) = std::fs::remove_file(self.dir.join(PASSWORD_FILE)) {
             if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(ClientError::Profile(format!(
-                    "cannot remove the password file: {e}"
-                )));
+                return Err(ClientError::profile_caused(
+                    format!("cannot remove the password file: {e}"),
+                    e,
+                ));
             }
         }
         if settings.password_store == PasswordStore::Keyring {
@@ -238,13 +241,14 @@ impl Profile {
             match removed {
                 Ok(Ok(Ok(()) | Err(keyring::Error::NoEntry))) => {}
                 Ok(Ok(Err(e))) => {
-                    return Err(ClientError::Profile(format!(
-                        "cannot remove the password from the keyring: {e}"
-                    )))
+                    return Err(ClientError::profile_caused(
+                        format!("cannot remove the password from the keyring: {e}"),
+                        e,
+                    ))
                 }
                 Ok(Err(_)) | Err(_) => {
-                    return Err(ClientError::Profile(
-                        "the keyring did not answer within 5 s".into(),
+                    return Err(ClientError::profile(
+                        "the keyring did not answer within 5 s",
                     ))
                 }
             }
@@ -287,8 +291,9 @@ fn one_line(s: &str) -> String {
 
 /// Writes a file readable by the owner only, through a temporary file and a rename.
 fn write_private(path: &Path, data: &[u8]) -> Result<(), ClientError> {
-    let err =
-        |e: std::io::Error| ClientError::Profile(format!("cannot write {}: {e}", path.display()));
+    let err = |e: std::io::Error| {
+        ClientError::profile_caused(format!("cannot write {}: {e}", path.display()), e)
+    };
     let tmp = path.with_extension("tmp");
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

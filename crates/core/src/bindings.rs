@@ -5,7 +5,7 @@
 use ts_rs::TS;
 
 use crate::counters::Counters;
-use crate::event::{Event, MessageView, OfflineReason, QuietState};
+use crate::event::{ErrorKind, Event, MessageView, OfflineReason, QuietState};
 use crate::model::{Device, DeviceType, Direction, MessageId, Show, Via};
 use crate::notify::{Decision, SilentReason};
 use crate::readstate::ReadSource;
@@ -51,6 +51,10 @@ fn declarations_match_the_ipc_contract() {
         (
             QuietState::decl(),
             r#"type QuietState = "active" | "inactive";"#,
+        ),
+        (
+            ErrorKind::decl(),
+            r#"type ErrorKind = "reconnecting" | "storage" | "forged" | "server" | "command";"#,
         ),
         (
             OfflineReason::decl(),
@@ -119,7 +123,7 @@ fn every_event_is_tagged_with_its_name_and_carries_the_contracts_fields() {
         r#"{ "event": "read", conversation: string, up_to: MessageId, source: ReadSource, }"#,
         r#"{ "event": "quiet", state: QuietState, server: boolean, }"#,
         r#"{ "event": "counters" } & Counters"#,
-        r#"{ "event": "error", message: string, }"#,
+        r#"{ "event": "error", kind: ErrorKind, message: string, }"#,
     ];
     for variant in variants {
         assert!(event.contains(variant), "{variant}\nnot in\n{event}");

@@ -75,6 +75,24 @@ pub enum OfflineReason {
     Requested,
 }
 
+/// What kind of failure an [`Event::Error`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Signing in again after a drop failed (the message says why); the session keeps trying.
+    Reconnecting,
+    /// The store failed; what was already stored is untouched.
+    Storage,
+    /// A stanza that is not what it claims (a forged carbon) was dropped.
+    Forged,
+    /// The server refused or failed a request (carbons, the archive, PEP).
+    Server,
+    /// A command the user gave could not be carried out.
+    Command,
+}
+
 /// Foreground or background, as told to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -197,6 +215,8 @@ pub enum Event {
     Counters(crate::counters::Counters),
     /// Something went wrong that the user should see; the session goes on.
     Error {
+        /// What kind of failure it was.
+        kind: ErrorKind,
         /// One line, for people.
         message: String,
     },

@@ -17,6 +17,8 @@ export type QuietState = "active" | "inactive";
 
 export type OfflineReason = "connection_lost" | "requested";
 
+export type ErrorKind = "reconnecting" | "storage" | "forged" | "server" | "command";
+
 export type MessageView = { 
 /**
  * Row id.
@@ -289,6 +291,10 @@ state: QuietState,
  * Whether the server was told (it advertises `urn:xmpp:csi:0`).
  */
 server: boolean, } | { "event": "counters" } & Counters | { "event": "error", 
+/**
+ * What kind of failure it was.
+ */
+kind: ErrorKind, 
 /**
  * One line, for people.
  */

@@ -16,7 +16,7 @@ use futures::StreamExt;
 use jid::{BareJid, FullJid, Jid};
 use tandem_core::counters::Counters;
 use tandem_core::engine::{self, Effect, Engine, EngineConfig, Input, SendError};
-use tandem_core::event::{Event, OfflineReason};
+use tandem_core::event::{ErrorKind, Event, OfflineReason};
 use tandem_core::model::{DeviceType, Show, StoredMessage};
 use tandem_core::status::DeviceStatus;
 use tandem_core::store::Store;
@@ -379,7 +379,7 @@ impl<S: Store + 'static> Actor<S> {
                     }
                 },
                 Some(e) = self.login_errors.recv() => {
-                    self.error(format!("reconnecting: {e}"));
+                    self.error(ErrorKind::Reconnecting, format!("reconnecting: {e}"));
                 }
                 cmd = commands.recv() => match cmd {
                     Some(Command::Send { to, body, reply }) => self.send_message(to, body, reply).await,
@@ -435,13 +435,17 @@ impl<S: Store + 'static> Actor<S> {
         let _ = self.events.send(event);
     }
 
-    fn error(&self, message: String) {
-        tracing::warn!("{message}");
-        self.emit(Event::Error { message });
+    fn error(&self, kind: ErrorKind, message: String) {
+        tracing::warn!(?kind, "{message}");
+        self.emit(Event::Error { kind, message });
     }
 
     async fn close(self) {
         self.shutdown.store(true, Ordering::Relaxed);
+        // Front ends still reading events learn that this was asked for, not a drop.
+        self.emit(Event::Disconnected {
+            reason: OfflineReason::Requested,
+        });
         let stream = self.stream;
         let _ = tokio::time::timeout(Duration::from_secs(5), async move {
             let _ = stream
@@ -467,9 +471,10 @@ impl<S: Store + 'static> Actor<S> {
                 let jid = match bound_jid.try_into_full() {
                     Ok(full) => full,
                     Err(bare) => {
-                        self.error(format!(
-                            "server bound a bare JID {bare}; using our resource"
-                        ));
+                        self.error(
+                            ErrorKind::Server,
+                            format!("server bound a bare JID {bare}; using our resource"),
+                        );
                         match self.cfg.connect.full_jid() {
                             Ok(j) => j,
                             Err(_) => return,
@@ -500,9 +505,8 @@ impl<S: Store + 'static> Actor<S> {
             Ok(sent) => sent,
             Err(e) => {
                 let _ = reply.send(Err(match e {
-                    SendError::Unsendable(_) => ClientError::InvalidMessage(e.to_string()),
-                    SendError::Store(e) => ClientError::from(e),
-                    other => ClientError::Store(other.to_string()),
+                    SendError::Store(e) => ClientError::Store(e),
+                    other => ClientError::InvalidMessage(other.to_string()),
                 }));
                 return;
             }

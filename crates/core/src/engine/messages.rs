@@ -9,7 +9,7 @@ use super::outbound::{Chat, Outbound, Request};
 use super::{Engine, Pending};
 use crate::activity::Signal;
 use crate::catchup::{CatchUp, PageRequest, Step};
-use crate::event::{Event, MessageView};
+use crate::event::{ErrorKind, Event, MessageView};
 use crate::model::{server_second, DedupKeys, Direction, NewMessage, StoredMessage, Via};
 use crate::readstate::{ReadPosition, ReadSource};
 use crate::rules;
@@ -143,6 +143,7 @@ impl Engine {
         if let Err(rejection) = rules::accept_carbon(outer.from.as_ref(), &self.cfg.account) {
             tracing::warn!(%rejection, "dropped carbon");
             self.emit(Event::Error {
+                kind: ErrorKind::Forged,
                 message: format!("dropped a forged carbon: {rejection}"),
             });
             return;
@@ -236,7 +237,7 @@ impl Engine {
                 id: mid,
             }),
             Ok(None) => {}
-            Err(e) => self.error(format!("cannot store receipt: {e}")),
+            Err(e) => self.storage_error(format!("cannot store receipt: {e}")),
         }
     }
 
@@ -250,7 +251,7 @@ impl Engine {
                 self.counters.duplicates_dropped += 1;
                 tracing::debug!(?id, "duplicate copy dropped")
             }
-            Err(e) => self.error(format!("cannot store message: {e}")),
+            Err(e) => self.storage_error(format!("cannot store message: {e}")),
         }
     }
 
@@ -290,7 +291,7 @@ impl Engine {
                 }
             }
             Err(e) => {
-                self.error(format!("cannot store archive page: {e}; catch-up stopped"));
+                self.storage_error(format!("cannot store archive page: {e}; catch-up stopped"));
                 self.end_catch_up();
                 return;
             }

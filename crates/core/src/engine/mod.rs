@@ -20,7 +20,7 @@ use jid::{BareJid, FullJid, Jid};
 use crate::activity::Activity;
 use crate::catchup::CatchUp;
 use crate::counters::Counters;
-use crate::event::{Event, OfflineReason};
+use crate::event::{ErrorKind, Event, OfflineReason};
 use crate::model::{Device, DeviceType, NewMessage, Show};
 use crate::readstate::ReadPosition;
 use crate::rules;
@@ -255,9 +255,13 @@ impl Engine {
         self.out.push(Effect::Send(stanza));
     }
 
-    fn error(&mut self, message: String) {
-        tracing::warn!("{message}");
-        self.emit(Event::Error { message });
+    fn error(&mut self, kind: ErrorKind, message: String) {
+        tracing::warn!(?kind, "{message}");
+        self.emit(Event::Error { kind, message });
+    }
+
+    fn storage_error(&mut self, message: String) {
+        self.error(ErrorKind::Storage, message);
     }
 
     fn request(&mut self, to: Option<Jid>, request: outbound::Request, purpose: Pending) {
@@ -289,13 +293,13 @@ impl Engine {
         self.page.clear();
         let account = self.cfg.account.clone();
         if let Err(e) = store.mark_devices_offline(&account, now).await {
-            self.error(format!("cannot update devices: {e}"));
+            self.storage_error(format!("cannot update devices: {e}"));
         }
         self.devices.clear();
         self.idle.clear();
         match store.read_positions(&account).await {
             Ok(positions) => self.read.extend(positions),
-            Err(e) => self.error(format!("cannot load read positions: {e}")),
+            Err(e) => self.storage_error(format!("cannot load read positions: {e}")),
         }
         // Multi-device messaging: enable (or explicitly disable) carbons.
         let carbons = self.cfg.carbons;
@@ -329,7 +333,7 @@ impl Engine {
                 self.run_duplicates = 0;
                 self.request_page(req);
             }
-            Err(e) => self.error(format!("cannot read archive position: {e}")),
+            Err(e) => self.storage_error(format!("cannot read archive position: {e}")),
         }
     }
 
@@ -423,7 +427,10 @@ impl Engine {
                     self.finish_page(store, last, complete, now).await
                 }
                 _ => {
-                    self.error("archive answered without <fin/>; catch-up stopped".into());
+                    self.error(
+                        ErrorKind::Server,
+                        "archive answered without <fin/>; catch-up stopped".into(),
+                    );
                     self.end_catch_up();
                 }
             },
@@ -448,10 +455,13 @@ impl Engine {
     fn on_iq_error(&mut self, purpose: Pending, failure: inbound::Failure) {
         match purpose {
             Pending::Carbons => {
-                self.error(format!(
-                    "server refused carbons (multi-device messaging): {}",
-                    failure.condition
-                ));
+                self.error(
+                    ErrorKind::Server,
+                    format!(
+                        "server refused carbons (multi-device messaging): {}",
+                        failure.condition
+                    ),
+                );
                 self.mark_ready();
             }
             Pending::Roster | Pending::DiscoInfo(_) => {}
@@ -472,17 +482,23 @@ impl Engine {
                     self.catch_up = Some(run);
                     self.request_page(req);
                 } else {
-                    self.error(format!(
-                        "archive query failed: {}; catch-up stopped",
-                        failure.condition
-                    ));
+                    self.error(
+                        ErrorKind::Server,
+                        format!(
+                            "archive query failed: {}; catch-up stopped",
+                            failure.condition
+                        ),
+                    );
                     self.end_catch_up();
                 }
             }
-            Pending::MdsPublish => self.error(format!(
-                "could not publish the read position (XEP-0490): {}",
-                failure.condition
-            )),
+            Pending::MdsPublish => self.error(
+                ErrorKind::Server,
+                format!(
+                    "could not publish the read position (XEP-0490): {}",
+                    failure.condition
+                ),
+            ),
         }
     }
 

@@ -202,7 +202,7 @@ impl Engine {
         }
         let newest = match store.history_page(&self.cfg.account, &peer, None, 1).await {
             Ok(page) => page.last().map(ReadPosition::from),
-            Err(e) => return self.error(format!("cannot read the conversation: {e}")),
+            Err(e) => return self.storage_error(format!("cannot read the conversation: {e}")),
         };
         let unread = newest.is_some_and(|n| self.read.get(&peer).is_none_or(|r| *r < n));
         if unread {
@@ -233,7 +233,7 @@ impl Engine {
                     .mark_read(&self.cfg.account, peer, position.message)
                     .await
                 {
-                    self.error(format!("cannot store the read position: {e}"));
+                    self.storage_error(format!("cannot store the read position: {e}"));
                 }
                 self.emit(Event::Read {
                     conversation: peer.clone(),
@@ -264,7 +264,7 @@ impl Engine {
     ) {
         let last = match store.history_page(&self.cfg.account, &peer, None, 1).await {
             Ok(mut page) => page.pop(),
-            Err(e) => return self.error(format!("cannot read the conversation: {e}")),
+            Err(e) => return self.storage_error(format!("cannot read the conversation: {e}")),
         };
         let Some(last) = last else {
             return;
@@ -421,7 +421,7 @@ impl Engine {
                 up_to: target.id,
             }),
             Ok(false) => {}
-            Err(e) => self.error(format!("cannot store the seen position: {e}")),
+            Err(e) => self.storage_error(format!("cannot store the seen position: {e}")),
         }
     }
 
@@ -442,7 +442,7 @@ impl Engine {
             {
                 Ok(page) => page,
                 Err(e) => {
-                    self.error(format!("cannot read the conversation: {e}"));
+                    self.storage_error(format!("cannot read the conversation: {e}"));
                     return None;
                 }
             };
@@ -517,7 +517,7 @@ impl Engine {
 
     pub(super) async fn update_device<S: Store>(&mut self, store: &S, device: Device) {
         if let Err(e) = store.upsert_device(&self.cfg.account, &device).await {
-            self.error(format!("cannot store device: {e}"));
+            self.storage_error(format!("cannot store device: {e}"));
         }
         self.devices.insert(device.resource.clone(), device);
         self.counters.sessions = self.devices.values().filter(|d| d.online).count() as u64;

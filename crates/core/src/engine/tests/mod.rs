@@ -351,7 +351,13 @@ async fn a_carbon_not_from_our_account_is_dropped_and_reported() {
         })
         .await;
     assert!(rig.history("bob@example.net").await.is_empty());
-    assert!(matches!(events(&effects)[..], [Event::Error { .. }]));
+    assert!(matches!(
+        events(&effects)[..],
+        [Event::Error {
+            kind: crate::event::ErrorKind::Forged,
+            ..
+        }]
+    ));
 }
 
 #[tokio::test]
