@@ -72,7 +72,7 @@ async fn engine() -> (Engine, MemoryStore) {
             resource: "laptop".into(),
             carbons: true,
             device: DeviceType::Desktop,
-            active_window: std::time::Duration::from_secs(300),
+            active_window: tandem_core::activity::ActiveWindow::DEFAULT,
         },
         Box::new(|| "q".to_owned()),
     );

@@ -38,7 +38,7 @@ fn data_dir() -> Result<PathBuf, String> {
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
         return Ok(PathBuf::from(dir));
     }
-    tandem_client::profile::Profile::default_dir()
+    tandem_app::default_profile_dir()
         .ok_or_else(|| format!("no data directory: set {DATA_DIR_ENV}"))
 }
 

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use jid::BareJid;
-use tandem_client::connect::ConnectConfig;
 use tandem_client::{Events, Session, SessionConfig};
 use tandem_core::event::{Event, MessageView};
 use tandem_core::model::DeviceType;
@@ -78,20 +77,12 @@ impl World {
         device: DeviceType,
         carbons: bool,
     ) -> SessionConfig {
-        SessionConfig {
-            connect: ConnectConfig {
-                jid: self.jid(user),
-                resource: resource.into(),
-                password: format!("{user}-pw"),
-                server: Some(self.lab.c2s_addr().to_string()),
-                ca_file: Some(self.lab.ca_file().to_owned()),
-                timeout: Duration::from_secs(8),
-            },
-            carbons,
-            device,
-            ack_timeout: PATIENCE,
-            active_window: tandem_core::activity::DEFAULT_WINDOW,
-        }
+        SessionConfig::new(self.jid(user), resource, format!("{user}-pw"))
+            .server(Some(self.lab.c2s_addr().to_string()))
+            .ca_file(Some(self.lab.ca_file().to_owned()))
+            .carbons(carbons)
+            .device(device)
+            .ack_timeout(PATIENCE)
     }
 
     /// Signs a device in, with its own SQLite database in the scratch folder.

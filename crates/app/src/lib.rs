@@ -26,11 +26,12 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
 use jid::BareJid;
-use tandem_client::profile::{PasswordStore, Profile, Settings};
+use tandem_client::profile::{new_resource, PasswordStore, Profile, Settings};
 use tandem_client::{Session, SessionConfig};
+use tandem_core::activity::ActiveWindow;
 use tandem_core::counters::Counters;
 use tandem_core::event::{Event, MessageView};
-use tandem_core::model::{DeviceType, MessageId, Show};
+use tandem_core::model::{MessageId, Show};
 use tandem_core::status::DeviceStatus;
 use tandem_core::store::Store;
 use tandem_store::SqliteStore;
@@ -68,8 +69,6 @@ pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
 pub const MAX_BODY: usize = 64 * 1024;
 /// Most messages one history page may hold.
 pub const MAX_PAGE: u32 = 500;
-/// Shortest and longest active window a user may set.
-pub const ACTIVE_WINDOW_RANGE: std::ops::RangeInclusive<u32> = 30..=86_400;
 /// How long a focus change must last before it counts (a focus flicker is not a switch).
 pub const FOCUS_DEBOUNCE: Duration = Duration::from_millis(400);
 /// User activity re-announces Available presence at most this often, so the device in use
@@ -124,6 +123,12 @@ impl std::fmt::Debug for App {
             .field("profile", &self.profile.dir())
             .finish_non_exhaustive()
     }
+}
+
+/// The platform's data directory for Tandem's profile (e.g. `~/.local/share/tandem`), where
+/// a shell opens the app unless told otherwise.
+pub fn default_profile_dir() -> Option<std::path::PathBuf> {
+    Profile::default_dir()
 }
 
 impl App {
@@ -319,16 +324,12 @@ impl App {
         Ok(app_settings(&settings))
     }
 
-    /// Saves the settings. Changing multi-device messaging, the active window or the device
-    /// type restarts the session (they are negotiated when it starts).
+    /// Saves the settings. Changing multi-device messaging or the device type restarts the
+    /// session (they are negotiated when it starts); a new active window reaches the
+    /// running session at once.
     pub async fn save_settings(&self, new: AppSettings) -> Result<AppSettings> {
-        if !ACTIVE_WINDOW_RANGE.contains(&new.active_window_secs) {
-            return Err(AppError::invalid(format!(
-                "the active window must be between {} seconds and {} hours",
-                ACTIVE_WINDOW_RANGE.start(),
-                ACTIVE_WINDOW_RANGE.end() / 3600
-            )));
-        }
+        let window = ActiveWindow::user_setting(u64::from(new.active_window_secs))
+            .map_err(|e| AppError::invalid(e.to_string()))?;
         let running = self.current().await;
         let mut settings = match &running {
             Some(r) => r.settings(),
@@ -337,9 +338,8 @@ impl App {
                 .saved_settings()?
                 .ok_or_else(AppError::not_signed_in)?,
         };
-        let restart = settings.carbons != new.multi_device
-            || settings.device != new.device
-            || window_secs(&settings) != new.active_window_secs;
+        let restart = settings.carbons != new.multi_device || settings.device != new.device;
+        let new_window = window_secs(&settings) != new.active_window_secs;
         settings.carbons = new.multi_device;
         settings.device = new.device;
         settings.active_window_secs = Some(u64::from(new.active_window_secs));
@@ -353,6 +353,10 @@ impl App {
                 self.sign_out_quietly().await;
                 self.start(settings.clone(), config).await?;
             } else {
+                if let (true, Some(running)) = (new_window, &running) {
+                    // The running engine takes the new window at once.
+                    running.session.set_active_window(window).await?;
+                }
                 self.replace_settings(settings.clone()).await;
             }
         }
@@ -568,23 +572,15 @@ fn app_settings(s: &Settings) -> AppSettings {
     }
 }
 
-/// The active window the settings give, in seconds (the engine's default when unset).
+/// The active window the settings give, in seconds (the default when unset).
 fn window_secs(s: &Settings) -> u32 {
-    let secs = s
-        .active_window_secs
-        .unwrap_or(tandem_core::activity::DEFAULT_WINDOW.as_secs());
+    let secs = s.window().unwrap_or_default().secs();
     u32::try_from(secs).unwrap_or(u32::MAX)
 }
 
 /// An optional form field, trimmed; `None` when left empty.
 fn filled(field: Option<&str>) -> Option<&str> {
     field.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// A new device name: its type and a short random suffix, so two phones differ.
-fn new_resource(device: DeviceType) -> String {
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    format!("{}-{}", device.as_str(), &suffix[..4])
 }
 
 fn parse_account(input: &str) -> Result<BareJid> {
@@ -626,13 +622,5 @@ mod tests {
             parse_contact("not a jid@@").expect_err("bad").kind,
             AppErrorKind::InvalidJid
         );
-    }
-
-    #[test]
-    fn new_devices_get_distinct_names_of_their_type() {
-        let a = new_resource(DeviceType::Phone);
-        let b = new_resource(DeviceType::Phone);
-        assert!(a.starts_with("phone-"), "{a}");
-        assert_ne!(a, b);
     }
 }

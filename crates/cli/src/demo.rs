@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use jid::{BareJid, Jid};
-use tandem_client::connect::ConnectConfig;
 use tandem_client::{Session, SessionConfig};
 use tandem_core::event::{Event, MessageView};
 use tandem_core::model::{DeviceType, Direction, Via};
@@ -73,20 +72,14 @@ pub(crate) fn config(
     resource: &str,
     device: DeviceType,
 ) -> Result<SessionConfig> {
-    Ok(SessionConfig {
-        connect: ConnectConfig {
-            jid: format!("{user}@{}", lab.domain()).parse()?,
-            resource: resource.into(),
-            password: password(user),
-            server: Some(lab.c2s_addr().to_string()),
-            ca_file: Some(lab.ca_file().to_owned()),
-            timeout: Duration::from_secs(8),
-        },
-        carbons: true,
-        device,
-        ack_timeout: Duration::from_secs(10),
-        active_window: tandem_core::activity::DEFAULT_WINDOW,
-    })
+    Ok(SessionConfig::new(
+        format!("{user}@{}", lab.domain()).parse()?,
+        resource,
+        password(user),
+    )
+    .server(Some(lab.c2s_addr().to_string()))
+    .ca_file(Some(lab.ca_file().to_owned()))
+    .device(device))
 }
 
 fn how(via: Via) -> &'static str {

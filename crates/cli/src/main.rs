@@ -20,6 +20,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use jid::BareJid;
 use tandem_client::profile::{Profile, Settings};
 use tandem_client::Session;
+use tandem_core::activity::ActiveWindow;
 use tandem_core::event::Event;
 use tandem_core::model::{DeviceType, Show};
 use tandem_core::store::Store;
@@ -39,8 +40,8 @@ struct Cli {
 
     /// How long a device stays the active one after its last Available presence or message
     /// (e.g. `3s`, `5m`). With `account set`, saved in the profile; otherwise for this run.
-    #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
-    active_window: Option<std::time::Duration>,
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_window)]
+    active_window: Option<ActiveWindow>,
 
     #[command(subcommand)]
     command: Command,
@@ -328,7 +329,7 @@ struct Connected {
     _lock: tandem_client::lock::ProfileLock,
 }
 
-async fn connect(profile: &Profile, window: Option<std::time::Duration>) -> Result<Connected> {
+async fn connect(profile: &Profile, window: Option<ActiveWindow>) -> Result<Connected> {
     let lock = profile.lock_session()?;
     let settings = profile.settings()?;
     let mut config = profile.session_config(&settings).await?;
@@ -353,7 +354,7 @@ async fn connect(profile: &Profile, window: Option<std::time::Duration>) -> Resu
 async fn account(
     profile: &Profile,
     command: AccountCommand,
-    window: Option<std::time::Duration>,
+    window: Option<ActiveWindow>,
 ) -> Result<()> {
     match command {
         AccountCommand::Set {
@@ -381,6 +382,10 @@ async fn account(
                 }
                 None => previous.as_ref().and_then(|p| p.ca_file.clone()),
             };
+            let device_type = device
+                .map(Into::into)
+                .or(previous.as_ref().map(|p| p.device))
+                .unwrap_or(DeviceType::Desktop);
             let resource = match resource {
                 Some(r) => {
                     jid.with_resource_str(&r)
@@ -390,9 +395,7 @@ async fn account(
                 None => previous
                     .as_ref()
                     .map(|p| p.resource.clone())
-                    .unwrap_or_else(|| {
-                        format!("tandem-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])
-                    }),
+                    .unwrap_or_else(|| tandem_client::profile::new_resource(device_type)),
             };
             let carbons = if no_carbons {
                 false
@@ -405,16 +408,13 @@ async fn account(
             let settings = Settings {
                 jid,
                 resource,
-                device: device
-                    .map(Into::into)
-                    .or(previous.as_ref().map(|p| p.device))
-                    .unwrap_or(DeviceType::Desktop),
+                device: device_type,
                 server: server.or(previous.as_ref().and_then(|p| p.server.clone())),
                 ca_file,
                 carbons,
                 password_store,
                 active_window_secs: window
-                    .map(|w| w.as_secs().max(1))
+                    .map(ActiveWindow::secs)
                     .or(previous.as_ref().and_then(|p| p.active_window_secs)),
                 notifications: previous.as_ref().is_none_or(|p| p.notifications),
             };
@@ -461,7 +461,7 @@ async fn send(
     profile: &Profile,
     to: &str,
     text: String,
-    window: Option<std::time::Duration>,
+    window: Option<ActiveWindow>,
 ) -> Result<()> {
     let to = parse_contact(to)?;
     if text.is_empty() {
@@ -476,7 +476,7 @@ async fn send(
     Ok(())
 }
 
-async fn sync(profile: &Profile, window: Option<std::time::Duration>) -> Result<()> {
+async fn sync(profile: &Profile, window: Option<ActiveWindow>) -> Result<()> {
     let Connected {
         settings,
         store,
@@ -563,7 +563,7 @@ async fn devices(profile: &Profile, json: bool) -> Result<()> {
     Ok(())
 }
 
-async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duration>) -> Result<()> {
+async fn listen(profile: &Profile, json: bool, window: Option<ActiveWindow>) -> Result<()> {
     let Connected {
         settings,
         session,
@@ -641,4 +641,10 @@ async fn listen(profile: &Profile, json: bool, window: Option<std::time::Duratio
     save_counters(profile, &session).await;
     session.close().await;
     Ok(())
+}
+
+/// `--active-window`: a duration (`3s`, `5m`) within the window's one set of bounds.
+fn parse_window(s: &str) -> Result<ActiveWindow, String> {
+    let d = humantime::parse_duration(s).map_err(|e| e.to_string())?;
+    ActiveWindow::new(d).map_err(|e| e.to_string())
 }

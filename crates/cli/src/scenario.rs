@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use jid::{BareJid, Jid};
 use serde::Deserialize;
-use tandem_client::connect::ConnectConfig;
 use tandem_client::{Session, SessionConfig};
+use tandem_core::activity::ActiveWindow;
 use tandem_core::event::Event;
 use tandem_core::model::{DeviceType, Show};
 use tandem_lab::Lab;
@@ -236,6 +236,12 @@ async fn run_one(file: &Path) -> Result<()> {
     };
     let scratch = tempfile::tempdir()?;
     let mut devices: BTreeMap<String, Device> = BTreeMap::new();
+    let window = script
+        .active_window
+        .map(ActiveWindow::new)
+        .transpose()
+        .map_err(|e| anyhow!("scenario {}: {e}", script.name))?
+        .unwrap_or_default();
     for spec in script.devices {
         let pw = passwords
             .get(&spec.account)
@@ -246,22 +252,16 @@ async fn run_one(file: &Path) -> Result<()> {
             Some("tablet") => DeviceType::Tablet,
             Some(other) => bail!("device {}: unknown type {other:?}", spec.name),
         };
-        let config = SessionConfig {
-            connect: ConnectConfig {
-                jid: format!("{}@{}", spec.account, domain).parse()?,
-                resource: spec.resource.clone().unwrap_or_else(|| spec.name.clone()),
-                password: pw.clone(),
-                server: Some(address.clone()),
-                ca_file: ca_file.clone(),
-                timeout: Duration::from_secs(8),
-            },
-            carbons: spec.carbons,
-            device,
-            ack_timeout: Duration::from_secs(10),
-            active_window: script
-                .active_window
-                .unwrap_or(tandem_core::activity::DEFAULT_WINDOW),
-        };
+        let config = SessionConfig::new(
+            format!("{}@{}", spec.account, domain).parse()?,
+            spec.resource.clone().unwrap_or_else(|| spec.name.clone()),
+            pw.clone(),
+        )
+        .server(Some(address.clone()))
+        .ca_file(ca_file.clone())
+        .carbons(spec.carbons)
+        .device(device)
+        .active_window(window);
         let store =
             Arc::new(SqliteStore::open(&scratch.path().join(format!("{}.db", spec.name))).await?);
         let name = spec.name.clone();

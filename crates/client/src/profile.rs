@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use jid::BareJid;
 use serde::{Deserialize, Serialize};
+use tandem_core::activity::{ActiveWindow, WindowError};
 use tandem_core::model::DeviceType;
 
-use crate::connect::ConnectConfig;
 use crate::error::ClientError;
 use crate::session::SessionConfig;
 
@@ -58,6 +58,21 @@ pub struct Settings {
     /// decides as always; this only says whether the desktop shows what it decided.
     #[serde(default = "notifications_on")]
     pub notifications: bool,
+}
+
+impl Settings {
+    /// The active window these settings give (the default when they say none).
+    pub fn window(&self) -> Result<ActiveWindow, WindowError> {
+        self.active_window_secs
+            .map_or(Ok(ActiveWindow::DEFAULT), ActiveWindow::from_secs)
+    }
+}
+
+/// A new device name: its type and a short random suffix, so two phones of one account
+/// differ. What the CLI and the app give a device that was not named.
+pub fn new_resource(device: DeviceType) -> String {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}-{}", device.as_str(), &suffix[..4])
 }
 
 /// Notifications are on unless the profile says otherwise (profiles written before the
@@ -133,6 +148,12 @@ impl Profile {
                 path.display(),
                 settings.jid.as_str()
             )));
+        }
+        if let Err(e) = settings.window() {
+            return Err(ClientError::profile_caused(
+                format!("broken {}: {e}", path.display()),
+                e,
+            ));
         }
         Ok(settings)
     }
@@ -265,23 +286,12 @@ impl Profile {
     /// The session configuration for these settings and this password (at sign-in, before
     /// anything is saved).
     pub fn session_config_with(&self, settings: &Settings, password: String) -> SessionConfig {
-        SessionConfig {
-            connect: ConnectConfig {
-                jid: settings.jid.clone(),
-                resource: settings.resource.clone(),
-                password,
-                server: settings.server.clone(),
-                ca_file: settings.ca_file.clone(),
-                timeout: Duration::from_secs(8),
-            },
-            carbons: settings.carbons,
-            device: settings.device,
-            ack_timeout: Duration::from_secs(10),
-            active_window: settings
-                .active_window_secs
-                .map(Duration::from_secs)
-                .unwrap_or(tandem_core::activity::DEFAULT_WINDOW),
-        }
+        SessionConfig::new(settings.jid.clone(), settings.resource.clone(), password)
+            .server(settings.server.clone())
+            .ca_file(settings.ca_file.clone())
+            .carbons(settings.carbons)
+            .device(settings.device)
+            .active_window(settings.window().unwrap_or_default())
     }
 }
 
@@ -413,5 +423,13 @@ mod tests {
         write_private(&path, b"x").expect("write");
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn new_devices_get_distinct_names_of_their_type() {
+        let a = new_resource(DeviceType::Phone);
+        let b = new_resource(DeviceType::Phone);
+        assert!(a.starts_with("phone-"), "{a}");
+        assert_ne!(a, b);
     }
 }

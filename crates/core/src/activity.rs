@@ -25,7 +25,88 @@ use crate::model::Show;
 
 /// How long after its last Available presence or message a device stays active, unless it
 /// goes away first: five minutes.
-pub const DEFAULT_WINDOW: Duration = Duration::from_secs(5 * 60);
+pub const DEFAULT_WINDOW: Duration = ActiveWindow::DEFAULT.duration();
+
+/// The active window, validated: the one type every front end (CLI, app, scenarios, demo)
+/// and the engine use, with one default and one set of bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActiveWindow(Duration);
+
+/// An active window out of bounds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the active window must be between {} and {} (got {})", secs(*min), secs(*max), secs(*got))]
+pub struct WindowError {
+    /// What was asked for.
+    pub got: Duration,
+    /// The shortest allowed.
+    pub min: Duration,
+    /// The longest allowed.
+    pub max: Duration,
+}
+
+fn secs(d: Duration) -> String {
+    match d.as_secs() {
+        s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+impl ActiveWindow {
+    /// The spec's five minutes.
+    pub const DEFAULT: ActiveWindow = ActiveWindow(Duration::from_secs(5 * 60));
+    /// The shortest window at all (scenarios and tests use a few seconds).
+    pub const MIN: Duration = Duration::from_secs(1);
+    /// The longest window: a day.
+    pub const MAX: Duration = Duration::from_secs(24 * 3600);
+    /// The shortest window a person sets in a settings screen: shorter ones make the active
+    /// device change while the user reads.
+    pub const USER_MIN: Duration = Duration::from_secs(30);
+
+    /// A window of `d`, within [`Self::MIN`]..=[`Self::MAX`].
+    pub fn new(d: Duration) -> Result<Self, WindowError> {
+        Self::bounded(d, Self::MIN)
+    }
+
+    /// A window of `secs` seconds, within [`Self::MIN`]..=[`Self::MAX`].
+    pub fn from_secs(secs: u64) -> Result<Self, WindowError> {
+        Self::new(Duration::from_secs(secs))
+    }
+
+    /// A window set by a person in a settings screen: within
+    /// [`Self::USER_MIN`]..=[`Self::MAX`].
+    pub fn user_setting(secs: u64) -> Result<Self, WindowError> {
+        Self::bounded(Duration::from_secs(secs), Self::USER_MIN)
+    }
+
+    fn bounded(d: Duration, min: Duration) -> Result<Self, WindowError> {
+        if (min..=Self::MAX).contains(&d) {
+            Ok(Self(d))
+        } else {
+            Err(WindowError {
+                got: d,
+                min,
+                max: Self::MAX,
+            })
+        }
+    }
+
+    /// Its length.
+    pub const fn duration(self) -> Duration {
+        self.0
+    }
+
+    /// Its length in whole seconds.
+    pub const fn secs(self) -> u64 {
+        self.0.as_secs()
+    }
+}
+
+impl Default for ActiveWindow {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 
 /// Something a device did that bears on whether it is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -546,5 +627,20 @@ mod tests {
             .map(|t| activity.active_device(at(t)).map(str::to_owned))
             .collect();
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn the_window_has_one_default_and_one_set_of_bounds() {
+        assert_eq!(ActiveWindow::default().secs(), 300);
+        assert_eq!(DEFAULT_WINDOW, ActiveWindow::DEFAULT.duration());
+        assert!(ActiveWindow::from_secs(5).is_ok(), "scenarios use seconds");
+        assert!(ActiveWindow::from_secs(0).is_err());
+        assert!(ActiveWindow::from_secs(24 * 3600 + 1).is_err());
+        let e = ActiveWindow::user_setting(5).expect_err("too short for a person");
+        assert_eq!(
+            e.to_string(),
+            "the active window must be between 30 s and 24 h (got 5 s)"
+        );
+        assert!(ActiveWindow::user_setting(120).is_ok());
     }
 }

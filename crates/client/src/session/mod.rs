@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::StreamExt;
 use jid::{BareJid, FullJid, Jid};
+use tandem_core::activity::ActiveWindow;
 use tandem_core::counters::Counters;
 use tandem_core::engine::{self, Effect, Engine, EngineConfig, Input, SendError};
 use tandem_core::event::{ErrorKind, Event, OfflineReason};
@@ -44,7 +45,65 @@ pub struct SessionConfig {
     /// How long a sent message may wait for the server's acknowledgement.
     pub ack_timeout: Duration,
     /// How long a device stays the active one after its last Available presence or message.
-    pub active_window: Duration,
+    pub active_window: ActiveWindow,
+}
+
+impl SessionConfig {
+    /// A session for `jid/resource` with `password`, and every other setting at its one
+    /// default: the domain's server, the system roots, an 8 s login timeout, carbons on, a
+    /// desktop device, 10 s for the server's acknowledgement, the five-minute window.
+    pub fn new(jid: BareJid, resource: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            connect: ConnectConfig {
+                jid,
+                resource: resource.into(),
+                password: password.into(),
+                server: None,
+                ca_file: None,
+                timeout: Duration::from_secs(8),
+            },
+            carbons: true,
+            device: DeviceType::Desktop,
+            ack_timeout: Duration::from_secs(10),
+            active_window: ActiveWindow::DEFAULT,
+        }
+    }
+
+    /// Connect to `HOST:PORT` instead of the domain.
+    pub fn server(mut self, addr: Option<String>) -> Self {
+        self.connect.server = addr;
+        self
+    }
+
+    /// Trust this CA (PEM) besides the system roots.
+    pub fn ca_file(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.connect.ca_file = path;
+        self
+    }
+
+    /// Multi-device messaging (carbons) on or off.
+    pub fn carbons(mut self, on: bool) -> Self {
+        self.carbons = on;
+        self
+    }
+
+    /// The type of device this is.
+    pub fn device(mut self, device: DeviceType) -> Self {
+        self.device = device;
+        self
+    }
+
+    /// How long a sent message may wait for the server's acknowledgement.
+    pub fn ack_timeout(mut self, timeout: Duration) -> Self {
+        self.ack_timeout = timeout;
+        self
+    }
+
+    /// The active window.
+    pub fn active_window(mut self, window: ActiveWindow) -> Self {
+        self.active_window = window;
+        self
+    }
 }
 
 /// Events from the session, in order.
@@ -211,7 +270,7 @@ impl Session {
 
     /// Changes how long a device stays the active one after its last activity; applies at
     /// once, to everything already seen, without restarting the session.
-    pub async fn set_active_window(&self, window: Duration) -> Result<(), ClientError> {
+    pub async fn set_active_window(&self, window: ActiveWindow) -> Result<(), ClientError> {
         self.engine(engine::Command::SetWindow(window)).await
     }
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use jid::{BareJid, FullJid, Jid};
 
-use crate::activity::Activity;
+use crate::activity::{ActiveWindow, Activity};
 use crate::catchup::CatchUp;
 use crate::counters::Counters;
 use crate::event::{ErrorKind, Event, OfflineReason};
@@ -48,7 +48,7 @@ pub struct EngineConfig {
     /// The type of device this is, advertised in disco#info.
     pub device: DeviceType,
     /// How long a device stays the active one after its last Available presence or message.
-    pub active_window: Duration,
+    pub active_window: ActiveWindow,
 }
 
 /// Where the engine gets fresh stanza and query ids (random in the client, counted in tests).
@@ -68,7 +68,7 @@ pub enum Command {
     /// The conversation on screen in a focused window, if any.
     Viewing(Option<BareJid>),
     /// A new active window (how long a device stays active after its last activity).
-    SetWindow(Duration),
+    SetWindow(ActiveWindow),
 }
 
 /// One input to the engine.
@@ -154,7 +154,7 @@ impl fmt::Debug for Engine {
 impl Engine {
     /// A device that is not online yet.
     pub fn new(cfg: EngineConfig, ids: Ids) -> Self {
-        let activity = Activity::new(cfg.resource.clone(), cfg.active_window);
+        let activity = Activity::new(cfg.resource.clone(), cfg.active_window.duration());
         Self {
             cfg,
             ids,
@@ -239,7 +239,7 @@ impl Engine {
             }
             Command::Read(peer) => self.read_locally(store, peer, now).await,
             Command::Viewing(peer) => self.set_viewing(store, peer, now).await,
-            Command::SetWindow(window) => self.activity.set_window(window),
+            Command::SetWindow(window) => self.activity.set_window(window.duration()),
         }
     }
 

@@ -13,6 +13,7 @@ use super::inbound::{
 };
 use super::outbound::{Reply, Request};
 use super::*;
+use crate::activity::ActiveWindow;
 use crate::event::QuietState;
 use crate::model::{Direction, StoredMessage, Via};
 use crate::notify::{Decision, SilentReason};
@@ -60,7 +61,7 @@ impl Rig {
             resource: resource.to_owned(),
             carbons,
             device: DeviceType::Desktop,
-            active_window: Duration::from_secs(300),
+            active_window: ActiveWindow::DEFAULT,
         };
         Self {
             engine: Engine::new(cfg, ids),
@@ -843,8 +844,8 @@ async fn changing_the_window_reaches_the_running_engine() {
     rig.online().await;
     rig.stanza(device_presence("phone", Show::Available, false))
         .await;
-    rig.command(Command::SetWindow(Duration::from_secs(10)))
-        .await;
+    let window = ActiveWindow::from_secs(10).expect("a valid window");
+    rig.command(Command::SetWindow(window)).await;
     rig.tick(20);
     let effects = rig.stanza(Inbound::Message(from_bob(1, "hi"))).await;
     assert_eq!(decisions(&effects), vec![Decision::Notify]);
