@@ -25,7 +25,7 @@ fn shape(decl: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Each type's declaration as the contract (`/work/contract.md`, "Types") states it, in
+/// Each type's declaration as the IPC contract (`docs/ipc.md`, "Types") states it, in
 /// ts-rs's own spelling (quoted tags, trailing commas).
 #[test]
 fn declarations_match_the_ipc_contract() {

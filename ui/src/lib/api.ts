@@ -1,5 +1,5 @@
 // The one module that talks to the Tauri shell. Every command and event of the IPC contract
-// (/work/contract.md) has a typed wrapper here; nothing else imports `invoke` or `listen`.
+// (docs/ipc.md) has a typed wrapper here; nothing else imports `invoke` or `listen`.
 //
 // Callers can rely on one thing about failures: every rejected promise carries an `AppError`
 // (`{ kind, message }`, message one line for people). Anything else the shell or the webview

@@ -18,7 +18,7 @@ use tandem_core::activity::ActiveWindow;
 use tandem_core::counters::Counters;
 use tandem_core::engine::{self, Effect, Engine, EngineConfig, Input, SendError};
 use tandem_core::event::{ErrorKind, Event, OfflineReason};
-use tandem_core::model::{DeviceType, Show, StoredMessage};
+use tandem_core::model::{Show, StoredMessage};
 use tandem_core::status::DeviceStatus;
 use tandem_core::store::Store;
 use tokio::sync::{mpsc, oneshot};
@@ -26,85 +26,17 @@ use tokio_xmpp::parsers::{ns, presence};
 use tokio_xmpp::stanzastream::{Event as StreamItem, StanzaStage, StanzaStream, StreamEvent};
 use tokio_xmpp::Stanza;
 
-use crate::connect::{self, ConnectConfig, ConnectError};
+use crate::connect::{self, ConnectError};
 use crate::error::ClientError;
 use crate::transport::Injector;
 use crate::wire::{self, Wire};
 
+mod config;
+mod reconnect;
+
 pub use crate::wire::outbound::CAPS_NODE;
-
-/// What a session needs to know.
-#[derive(Debug, Clone)]
-pub struct SessionConfig {
-    /// Login details.
-    pub connect: ConnectConfig,
-    /// Multi-device messaging (XEP-0280 carbons) on or off.
-    pub carbons: bool,
-    /// The type of device this profile runs on, advertised in disco#info.
-    pub device: DeviceType,
-    /// How long a sent message may wait for the server's acknowledgement.
-    pub ack_timeout: Duration,
-    /// How long a device stays the active one after its last Available presence or message.
-    pub active_window: ActiveWindow,
-}
-
-impl SessionConfig {
-    /// A session for `jid/resource` with `password`, and every other setting at its one
-    /// default: the domain's server, the system roots, an 8 s login timeout, carbons on, a
-    /// desktop device, 10 s for the server's acknowledgement, the five-minute window.
-    pub fn new(jid: BareJid, resource: impl Into<String>, password: impl Into<String>) -> Self {
-        Self {
-            connect: ConnectConfig {
-                jid,
-                resource: resource.into(),
-                password: password.into(),
-                server: None,
-                ca_file: None,
-                timeout: Duration::from_secs(8),
-            },
-            carbons: true,
-            device: DeviceType::Desktop,
-            ack_timeout: Duration::from_secs(10),
-            active_window: ActiveWindow::DEFAULT,
-        }
-    }
-
-    /// Connect to `HOST:PORT` instead of the domain.
-    pub fn server(mut self, addr: Option<String>) -> Self {
-        self.connect.server = addr;
-        self
-    }
-
-    /// Trust this CA (PEM) besides the system roots.
-    pub fn ca_file(mut self, path: Option<std::path::PathBuf>) -> Self {
-        self.connect.ca_file = path;
-        self
-    }
-
-    /// Multi-device messaging (carbons) on or off.
-    pub fn carbons(mut self, on: bool) -> Self {
-        self.carbons = on;
-        self
-    }
-
-    /// The type of device this is.
-    pub fn device(mut self, device: DeviceType) -> Self {
-        self.device = device;
-        self
-    }
-
-    /// How long a sent message may wait for the server's acknowledgement.
-    pub fn ack_timeout(mut self, timeout: Duration) -> Self {
-        self.ack_timeout = timeout;
-        self
-    }
-
-    /// The active window.
-    pub fn active_window(mut self, window: ActiveWindow) -> Self {
-        self.active_window = window;
-        self
-    }
-}
+pub use config::SessionConfig;
+use reconnect::reconnector;
 
 /// Events from the session, in order.
 pub type Events = mpsc::UnboundedReceiver<Event>;
@@ -311,94 +243,6 @@ impl Session {
     }
 }
 
-/// The connector given to tokio-xmpp. Its first call hands over the stream of the first
-/// login; after a drop it logs in again with backoff (1 s doubling to 30 s), reporting each
-/// failure, until it succeeds or the session ends. It never drops the slot while the session
-/// lives: tokio-xmpp 6 treats a dropped slot as a crash of its worker.
-type Slot = oneshot::Sender<tokio_xmpp::stanzastream::Connection>;
-
-fn reconnector(
-    cfg: ConnectConfig,
-    tls: Arc<tokio_rustls::rustls::ClientConfig>,
-    injector: Injector,
-    first: tokio_xmpp::stanzastream::Connection,
-    errors: mpsc::UnboundedSender<ConnectError>,
-    shutdown: Arc<AtomicBool>,
-) -> Box<dyn FnMut(Option<String>, Slot) + Send> {
-    let mut first = Some(first);
-    let mut storm = StormGuard::default();
-    Box::new(move |_location, slot: Slot| {
-        if let Some(conn) = first.take() {
-            let _ = slot.send(conn);
-            return;
-        }
-        let cfg = cfg.clone();
-        let tls = tls.clone();
-        let injector = injector.clone();
-        let errors = errors.clone();
-        let shutdown = shutdown.clone();
-        let hold_off = storm.next(std::time::Instant::now());
-        tokio::spawn(async move {
-            if !hold_off.is_zero() {
-                tracing::warn!(
-                    ?hold_off,
-                    "the connection keeps dropping; waiting before the next login"
-                );
-                tokio::time::sleep(hold_off).await;
-            }
-            let mut delay = Duration::from_secs(1);
-            loop {
-                if shutdown.load(Ordering::Relaxed) || slot.is_closed() {
-                    // The session is over; nobody waits for this connection. Parking the
-                    // slot (instead of dropping it) keeps tokio-xmpp's worker from panicking.
-                    std::mem::forget(slot);
-                    return;
-                }
-                match connect::login(&cfg, tls.clone(), &injector).await {
-                    Ok(conn) => {
-                        let _ = slot.send(conn);
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, ?delay, "reconnect failed; retrying");
-                        let _ = errors.send(e);
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(30));
-                    }
-                }
-            }
-        });
-    })
-}
-
-/// Keeps a connection that fails as soon as it is up from reconnecting in a tight loop
-/// (whatever makes it fail: a stanza we cannot read, a server that drops us). A drop within
-/// [`StormGuard::QUICK`] of the previous one doubles the wait before the next login, from
-/// one second up to thirty; a connection that lasted longer resets it.
-#[derive(Debug, Default)]
-struct StormGuard {
-    last: Option<std::time::Instant>,
-    wait: Duration,
-}
-
-impl StormGuard {
-    const QUICK: Duration = Duration::from_secs(10);
-    const MAX: Duration = Duration::from_secs(30);
-
-    /// How long to wait before reconnecting after a drop at `now`.
-    fn next(&mut self, now: std::time::Instant) -> Duration {
-        let quick = self
-            .last
-            .is_some_and(|last| now.duration_since(last) < Self::QUICK);
-        self.last = Some(now);
-        self.wait = if quick {
-            (self.wait * 2).clamp(Duration::from_secs(1), Self::MAX)
-        } else {
-            Duration::ZERO
-        };
-        self.wait
-    }
-}
 
 struct Actor<S> {
     engine: Engine,
@@ -586,31 +430,5 @@ impl<S: Store + 'static> Actor<S> {
             };
             let _ = reply.send(result);
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::{Duration, Instant};
-
-    use super::StormGuard;
-
-    #[test]
-    fn a_connection_that_keeps_dropping_backs_off_and_a_lasting_one_resets() {
-        let mut guard = StormGuard::default();
-        let t0 = Instant::now();
-        let s = Duration::from_secs;
-        assert_eq!(
-            guard.next(t0),
-            Duration::ZERO,
-            "the first drop reconnects at once"
-        );
-        let waits: Vec<_> = (1..=7).map(|i| guard.next(t0 + s(i))).collect();
-        assert_eq!(waits, [s(1), s(2), s(4), s(8), s(16), s(30), s(30)]);
-        assert_eq!(
-            guard.next(t0 + s(60)),
-            Duration::ZERO,
-            "a stream that lasted resets it"
-        );
     }
 }

@@ -128,6 +128,9 @@ pub async fn establish_tls_connection<S: TlsAsyncStream>(
 ) -> Result<(TlsStream<S>, ChannelBinding), Error> {
     let domain =
         ServerName::try_from(domain.to_owned()).map_err(TlsConnectorError::DnsNameError)?;
+    // Tandem patch: silence the warning without those root features (Tandem builds its own
+    // TLS config in crates/client/src/connect.rs and enables neither).
+    #[allow(unused_mut, reason = "mutable with webpki-roots or rustls-native-certs")]
     let mut root_store = RootCertStore::empty();
 
     #[cfg(feature = "webpki-roots")]
