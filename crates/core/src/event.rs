@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn seen_and_viewing_have_their_listen_json_shapes() {
-        let bob = BareJid::new("bob@example.org").expect("test jid");
+        let bob = crate::testing::bob();
         assert_eq!(
             json(&Event::Seen {
                 conversation: bob.clone(),

@@ -21,6 +21,9 @@ pub mod readstate;
 pub mod rules;
 pub mod status;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use jid::{BareJid, FullJid, Jid};

@@ -197,16 +197,7 @@ pub fn withdraws(notified: &ReadPosition, read_up_to: &ReadPosition) -> bool {
 mod tests {
     use super::*;
     use crate::activity::{Signal, DEFAULT_WINDOW};
-    use chrono::TimeZone;
-
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + secs, 0)
-            .single()
-            .expect("test time")
-    }
-    fn pos(id: i64, secs: i64) -> ReadPosition {
-        ReadPosition::new(MessageId(id), at(secs))
-    }
+    use crate::testing::{at, bob, colin, jid, pos};
 
     /// Message 10 from the contact at t=100, as `via` delivered it.
     fn incoming(via: Via) -> NotifyInput {
@@ -482,8 +473,8 @@ mod tests {
 
     #[test]
     fn a_conversation_is_viewed_only_when_on_screen_in_the_foreground() {
-        let bob = BareJid::new("bob@example.org").expect("test jid");
-        let colin = BareJid::new("colin@example.org").expect("test jid");
+        let bob = bob();
+        let colin = colin();
         // (on screen, in the background, viewed)
         let cases = [
             (Some(&bob), false, true),
@@ -537,10 +528,10 @@ mod tests {
     fn the_input_is_taken_from_the_stored_message() {
         let m = StoredMessage {
             id: MessageId(10),
-            conversation: jid::BareJid::new("bob@example.org").expect("test jid"),
+            conversation: bob(),
             body: "hi".into(),
             direction: Direction::In,
-            from: jid::Jid::new("bob@example.org/x").expect("test jid"),
+            from: jid("bob@example.org/x"),
             timestamp: at(100),
             read: false,
             delivered: false,

@@ -179,22 +179,7 @@ pub fn advance(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn jid(s: &str) -> Jid {
-        Jid::new(s).expect("test jid")
-    }
-    fn alice() -> BareJid {
-        BareJid::new("alice@example.org").expect("test jid")
-    }
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + secs, 0)
-            .single()
-            .expect("test time")
-    }
-    fn pos(id: i64, secs: i64) -> ReadPosition {
-        ReadPosition::new(MessageId(id), at(secs))
-    }
+    use crate::testing::{alice, at, bob, jid, pos};
 
     const ALL: [ReadSource; 4] = [
         ReadSource::Local,
@@ -377,7 +362,7 @@ mod tests {
     fn a_read_position_is_taken_from_the_stored_message() {
         let m = StoredMessage {
             id: MessageId(7),
-            conversation: BareJid::new("bob@example.org").expect("test jid"),
+            conversation: bob(),
             body: "hi".into(),
             direction: crate::model::Direction::In,
             from: jid("bob@example.org/x"),

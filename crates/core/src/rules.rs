@@ -184,13 +184,7 @@ pub fn dedup_keys<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn jid(s: &str) -> Jid {
-        Jid::new(s).expect("test jid")
-    }
-    fn alice() -> BareJid {
-        BareJid::new("alice@example.org").expect("test jid")
-    }
+    use crate::testing::{alice, full, jid};
 
     #[test]
     fn carbon_from_own_bare_jid_or_absent_is_accepted() {
@@ -288,7 +282,7 @@ mod tests {
 
     #[test]
     fn an_iq_response_counts_only_from_the_party_asked() {
-        let own = FullJid::new("alice@example.org/laptop").expect("test jid");
+        let own = full("alice@example.org/laptop");
         let cases: &[(Option<&str>, Option<&str>, bool)] = &[
             // Asked our own account (MAM, carbons, roster, PEP).
             (None, None, true),

@@ -115,18 +115,12 @@ pub fn device_status(
 mod tests {
     use super::*;
     use crate::activity::{Signal, DEFAULT_WINDOW};
-    use chrono::TimeZone;
-
-    fn at(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + secs, 0)
-            .single()
-            .expect("test time")
-    }
+    use crate::testing::{at, full};
 
     /// Device `resource` of alice as last seen with `show`; "laptop" is this device.
     fn device(resource: &str, show: Show) -> Device {
         Device {
-            jid: FullJid::new(&format!("alice@example.org/{resource}")).expect("test jid"),
+            jid: full(&format!("alice@example.org/{resource}")),
             resource: resource.into(),
             show,
             device_type: DeviceType::Phone,

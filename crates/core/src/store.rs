@@ -1,5 +1,5 @@
 //! The narrow storage contract, an in-memory implementation, and the contract suite every
-//! implementation must pass ([`crate::store_contract_tests!`]).
+//! implementation must pass (`store_contract_tests!`, with the `testing` feature).
 //!
 //! Implementations must make deduplication a constraint: a message whose stanza-id (scoped
 //! to account and conversation) or origin-id (scoped to account, conversation and direction)
@@ -435,5 +435,6 @@ impl Store for MemoryStore {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod contract;

@@ -3,12 +3,9 @@
 use sqlx::Row;
 use tandem_core::model::{DedupKeys, Direction, NewMessage, Via};
 use tandem_core::store::Store;
-use tandem_core::{BareJid, Error, Jid};
+use tandem_core::testing::bare;
+use tandem_core::{Error, Jid};
 use tandem_store::SqliteStore;
-
-fn bare(s: &str) -> BareJid {
-    BareJid::new(s).expect("jid")
-}
 
 #[tokio::test]
 async fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {

@@ -6,15 +6,12 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use tandem_core::model::{DedupKeys, Direction, NewMessage, Via};
 use tandem_core::store::Store;
+use tandem_core::testing::bare;
 use tandem_core::{BareJid, Jid};
 use tandem_store::SqliteStore;
 
 const CONVERSATIONS: usize = 50;
 const PER_CONVERSATION: usize = 400;
-
-fn bare(s: &str) -> BareJid {
-    BareJid::new(s).expect("jid")
-}
 
 /// 20,000 messages in 50 conversations, every other one incoming and unread.
 async fn big_profile(store: &SqliteStore) -> BareJid {

@@ -3,12 +3,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use tandem_core::model::{DedupKeys, Device, DeviceType, Direction, NewMessage, Show, Via};
 use tandem_core::store::{Inserted, Store};
-use tandem_core::{BareJid, FullJid, Jid};
+use tandem_core::testing::bare;
+use tandem_core::{FullJid, Jid};
 use tandem_store::SqliteStore;
-
-fn bare(s: &str) -> BareJid {
-    BareJid::new(s).expect("jid")
-}
 
 fn at(secs: i64, nanos: u32) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + secs, nanos)

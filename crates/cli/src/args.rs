@@ -1,0 +1,159 @@
+//! The command line: every command, its arguments and their help texts.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tandem_core::activity::ActiveWindow;
+use tandem_core::model::DeviceType;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tandem",
+    version,
+    about = "Multi-device XMPP messaging, scriptable"
+)]
+pub(crate) struct Cli {
+    /// Profile directory (database and settings). Default: the platform's data directory.
+    #[arg(long, global = true, env = "TANDEM_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+
+    /// How long a device stays the active one after its last Available presence or message
+    /// (e.g. `3s`, `5m`). With `account set`, saved in the profile; otherwise for this run.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_window)]
+    pub(crate) active_window: Option<ActiveWindow>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Manage the profile's account.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Connect, send one message, wait for the server's acknowledgement, exit.
+    Send {
+        /// The contact.
+        jid: String,
+        /// The message.
+        text: String,
+    },
+    /// Connect, catch up from the server's archive, print a summary, exit.
+    Sync,
+    /// Print a stored conversation, oldest first.
+    History {
+        /// The contact.
+        jid: String,
+        /// One JSON array instead of text for people.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print our account's devices as last seen.
+    Devices {
+        /// One JSON array instead of text for people.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stay online, print one event per line, read commands on stdin
+    /// (`send <JID> <TEXT>`, `read <JID>`, `view <JID>|-`, `foreground`, `background`,
+    /// `presence <SHOW>`, `counters`, `quit`).
+    Listen {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print this device's counters from its last session (MDMSessions, quiet mode, buffer
+    /// flushes, carbons, notifications, duplicates).
+    Counters {
+        /// One JSON object instead of text for people.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a local Prosody and play a multi-device conversation as a timeline; with
+    /// `--app`, open the desktop app signed in as alice's laptop instead, with her phone,
+    /// bob and colin driven from here.
+    Demo {
+        /// The desktop app's binary (`target/release/tandem-desktop`).
+        #[arg(long, value_name = "BINARY")]
+        app: Option<PathBuf>,
+    },
+    /// Run a local lab Prosody for scripts: registers the accounts, prints one line
+    /// `server=HOST:PORT ca=PEM domain=DOMAIN` and serves until stdin closes.
+    Lab {
+        /// Accounts to register, as USER:PASSWORD.
+        #[arg(value_name = "USER:PASSWORD")]
+        accounts: Vec<String>,
+    },
+    /// Scripted multi-device scenarios against a lab Prosody.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ScenarioCommand {
+    /// Run scenario files (TOML; see scenarios/README.md).
+    Run {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AccountCommand {
+    /// Create or change the profile's account.
+    Set {
+        /// The account, e.g. alice@example.org.
+        jid: String,
+        /// A file holding the password (one line).
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+        /// This device's resource (default: kept, or a new random one).
+        #[arg(long, value_name = "NAME")]
+        resource: Option<String>,
+        /// This device's type, shown on our other devices.
+        #[arg(long, value_enum)]
+        device: Option<DeviceArg>,
+        /// Connect to HOST:PORT instead of looking the domain up in DNS.
+        #[arg(long, value_name = "HOST:PORT")]
+        server: Option<String>,
+        /// Trust this CA certificate (PEM) besides the system's.
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
+        /// Turn multi-device messaging (carbons) off for this profile.
+        #[arg(long, conflicts_with = "carbons")]
+        no_carbons: bool,
+        /// Turn multi-device messaging (carbons) back on.
+        #[arg(long)]
+        carbons: bool,
+    },
+    /// Show the profile's account.
+    Show,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum DeviceArg {
+    Desktop,
+    Phone,
+    Tablet,
+}
+
+impl From<DeviceArg> for DeviceType {
+    fn from(d: DeviceArg) -> Self {
+        match d {
+            DeviceArg::Desktop => DeviceType::Desktop,
+            DeviceArg::Phone => DeviceType::Phone,
+            DeviceArg::Tablet => DeviceType::Tablet,
+        }
+    }
+}
+
+/// `--active-window`: a duration (`3s`, `5m`) within the window's one set of bounds.
+pub(crate) fn parse_window(s: &str) -> Result<ActiveWindow, String> {
+    let d = humantime::parse_duration(s).map_err(|e| e.to_string())?;
+    ActiveWindow::new(d).map_err(|e| e.to_string())
+}

@@ -1,0 +1,174 @@
+//! The commands that sign in: `send`, `sync` and `listen`.
+
+use std::io::IsTerminal;
+
+use anyhow::{anyhow, bail, Result};
+use tandem_client::profile::Profile;
+use tandem_core::activity::ActiveWindow;
+use tandem_core::event::Event;
+use tandem_core::model::Show;
+use tandem_core::store::Store;
+use tokio::io::AsyncBufReadExt;
+
+use crate::connect::{connect, parse_bare, parse_contact, save_counters, Connected};
+use crate::output;
+
+pub(crate) async fn send(
+    profile: &Profile,
+    to: &str,
+    text: String,
+    window: Option<ActiveWindow>,
+) -> Result<()> {
+    let to = parse_contact(to)?;
+    if text.is_empty() {
+        bail!("refusing to send an empty message");
+    }
+    let Connected { session, _lock, .. } = connect(profile, window).await?;
+    let result = session.send(to.clone(), text).await;
+    save_counters(profile, &session).await;
+    session.close().await;
+    let sent = result?;
+    println!("sent to {to} (message {})", sent.id.0);
+    Ok(())
+}
+
+pub(crate) async fn sync(profile: &Profile, window: Option<ActiveWindow>) -> Result<()> {
+    let Connected {
+        settings,
+        store,
+        session,
+        mut events,
+        _lock,
+    } = connect(profile, window).await?;
+    let progress = std::io::stderr().is_terminal();
+    let mut new_messages = 0u64;
+    let mut summary = None;
+    while let Some(event) = events.recv().await {
+        match event {
+            // Every message event is a newly stored message: from the archive, or delivered
+            // live while we were signing in (the server's offline store).
+            Event::Message(_) => new_messages += 1,
+            Event::CatchUp {
+                stored,
+                duplicates,
+                pages,
+                done,
+            } => {
+                if progress && !done {
+                    eprint!("\rcatching up: {stored} messages from {pages} archive pages…");
+                }
+                if done {
+                    if progress {
+                        eprint!("\r\x1b[K");
+                    }
+                    summary = Some((stored, duplicates, pages));
+                    break;
+                }
+            }
+            Event::Error { message, .. } => {
+                eprintln!("tandem: {}", output::terminal_safe(&message))
+            }
+            _ => {}
+        }
+    }
+    save_counters(profile, &session).await;
+    session.close().await;
+    let (archived, duplicates, pages) =
+        summary.ok_or_else(|| anyhow!("the session ended before catch-up finished"))?;
+    let total = store.message_count(&settings.jid).await?;
+    println!(
+        "synced {}: {new_messages} new ({archived} from the archive), {duplicates} already stored, {pages} archive pages; {total} messages in total",
+        settings.jid
+    );
+    Ok(())
+}
+
+pub(crate) async fn listen(
+    profile: &Profile,
+    json: bool,
+    window: Option<ActiveWindow>,
+) -> Result<()> {
+    let Connected {
+        settings,
+        session,
+        mut events,
+        _lock,
+        ..
+    } = connect(profile, window).await?;
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let printer = output::Printer::new(json, settings.jid.clone());
+    // The session's own `connected` event is already queued: it is printed first.
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => printer.event(&event),
+                None => break,
+            },
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => {
+                    let line = line.trim();
+                    if line.is_empty() { continue; }
+                    let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+                    match verb {
+                        "quit" => break,
+                        "send" => {
+                            let Some((to, text)) = rest.trim().split_once(' ') else {
+                                printer.error("usage: send <JID> <TEXT>");
+                                continue;
+                            };
+                            match parse_contact(to) {
+                                Ok(to) => {
+                                    if let Err(e) = session.send(to, text.to_owned()).await {
+                                        printer.error(&e.to_string());
+                                    }
+                                }
+                                Err(e) => printer.error(&format!("{e:#}")),
+                            }
+                        }
+                        "read" => match parse_bare(rest.trim()) {
+                            Ok(peer) => report(&printer, session.read(peer).await),
+                            Err(e) => printer.error(&format!("{e:#}")),
+                        },
+                        "view" => match rest.trim() {
+                            "-" => report(&printer, session.viewing(None).await),
+                            peer => match parse_bare(peer) {
+                                Ok(peer) => report(&printer, session.viewing(Some(peer)).await),
+                                Err(e) => printer.error(&format!("{e:#}")),
+                            },
+                        },
+                        "foreground" => report(&printer, session.foreground().await),
+                        "counters" => match session.counters().await {
+                            Ok(c) => printer.event(&Event::Counters(c)),
+                            Err(e) => printer.error(&e.to_string()),
+                        },
+                        "background" => report(&printer, session.background().await),
+                        "presence" => match rest.trim() {
+                            "available" => report(&printer, session.presence(Show::Available).await),
+                            "away" => report(&printer, session.presence(Show::Away).await),
+                            "xa" => report(&printer, session.presence(Show::Xa).await),
+                            "dnd" => report(&printer, session.presence(Show::Dnd).await),
+                            other => printer.error(&format!("unknown presence {other:?} (available, away, xa, dnd)")),
+                        },
+                        other => printer.error(&format!(
+                            "unknown command {other:?} (try: send <JID> <TEXT>, read <JID>, view <JID>|-, foreground, background, presence <available|away|xa|dnd>, counters, quit)"
+                        )),
+                    }
+                }
+                Ok(None) | Err(_) => break,
+            },
+        }
+    }
+    // Print what already arrived before leaving.
+    while let Ok(event) = events.try_recv() {
+        printer.event(&event);
+    }
+    save_counters(profile, &session).await;
+    session.close().await;
+    Ok(())
+}
+
+pub(crate) fn report(printer: &output::Printer, result: Result<(), tandem_client::ClientError>) {
+    if let Err(e) = result {
+        printer.error(&e.to_string());
+    }
+}

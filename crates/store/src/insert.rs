@@ -1,0 +1,128 @@
+//! Storing one copy of a message: new, or recognised as a duplicate by the unique indexes.
+
+use sqlx::sqlite::SqliteConnection;
+use tandem_core::model::{Direction, MessageId, NewMessage, StoredMessage, Via};
+use tandem_core::store::Inserted;
+use tandem_core::{Error, Result};
+
+use crate::rows::{column, split_time};
+use crate::sql;
+
+/// Stores one copy in an open write transaction, or recognises it and fills in the keys the
+/// stored copy lacked.
+pub(crate) async fn insert_in(
+    conn: &mut SqliteConnection,
+    conversation_id: i64,
+    msg: &NewMessage,
+) -> Result<Inserted> {
+    let read = msg.direction == Direction::Out;
+    let (secs, nanos) = split_time(msg.timestamp);
+    let inserted: Option<(i64, i64)> = sqlx::query_as(
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, \
+         server_time_ns, via, origin_id, stanza_id, stanza_attr_id, delivered, read, rank) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, \
+                 (SELECT COALESCE(MAX(rank), 0) + 1 FROM message)) \
+         ON CONFLICT DO NOTHING RETURNING id, rank",
+    )
+    .bind(conversation_id)
+    .bind(msg.direction.as_str())
+    .bind(msg.from.to_string())
+    .bind(&msg.body)
+    .bind(secs)
+    .bind(nanos)
+    .bind(msg.via.as_str())
+    .bind(msg.keys.origin_id.as_deref())
+    .bind(msg.keys.stanza_id.as_deref())
+    .bind(msg.stanza_attr_id.as_deref())
+    .bind(read)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(sql("inserting message"))?;
+
+    if let Some((id, rank)) = inserted {
+        return Ok(Inserted::New(StoredMessage {
+            id: MessageId(id),
+            conversation: msg.peer.clone(),
+            body: msg.body.clone(),
+            direction: msg.direction,
+            from: msg.from.clone(),
+            timestamp: msg.timestamp,
+            read,
+            delivered: false,
+            seen: false,
+            via: msg.via,
+            keys: msg.keys.clone(),
+            stanza_attr_id: msg.stanza_attr_id.clone(),
+            rank,
+        }));
+    }
+
+    // A unique index refused the row: find the copy already stored (the oldest, when its
+    // stanza-id and origin-id name two different rows).
+    let existing = sqlx::query(
+        "SELECT id, stanza_id, origin_id, via FROM message \
+         WHERE conversation_id = ?1 \
+           AND (stanza_id = ?2 OR (direction = ?3 AND origin_id = ?4)) \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(conversation_id)
+    .bind(msg.keys.stanza_id.as_deref())
+    .bind(msg.direction.as_str())
+    .bind(msg.keys.origin_id.as_deref())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(sql("looking up duplicate message"))?
+    .ok_or_else(|| {
+        Error::Corrupt(format!(
+            "conversation {conversation_id}: a message was refused as a duplicate but no \
+             stored message shares its keys"
+        ))
+    })?;
+    let id: i64 = column(&existing, "message", "id")?;
+    let stored_stanza: Option<String> = column(&existing, "message", "stanza_id")?;
+    let stored_origin: Option<String> = column(&existing, "message", "origin_id")?;
+    let stored_via: String = column(&existing, "message", "via")?;
+
+    // The archive copy of a message that came another way: it says when, and in which
+    // order, the server archived it (see migrations/0004_server_order.sql).
+    if msg.via == Via::Archive && stored_via != Via::Archive.as_str() {
+        sqlx::query(
+            "UPDATE message SET server_time = ?1, server_time_ns = ?2, \
+               rank = (SELECT MAX(rank) + 1 FROM message) WHERE id = ?3",
+        )
+        .bind(secs)
+        .bind(nanos)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(sql("placing a message in the server's order"))?;
+    }
+
+    // Fill in what the stored copy lacked. `OR IGNORE`: if another stored message already
+    // holds that key, the two rows stay as they are rather than breaking uniqueness.
+    if stored_stanza.is_none() {
+        if let Some(stanza_id) = &msg.keys.stanza_id {
+            sqlx::query(
+                "UPDATE OR IGNORE message SET stanza_id = ?1 WHERE id = ?2 AND stanza_id IS NULL",
+            )
+            .bind(stanza_id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(sql("filling in stanza-id"))?;
+        }
+    }
+    if stored_origin.is_none() {
+        if let Some(origin_id) = &msg.keys.origin_id {
+            sqlx::query(
+                "UPDATE OR IGNORE message SET origin_id = ?1 WHERE id = ?2 AND origin_id IS NULL",
+            )
+            .bind(origin_id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(sql("filling in origin-id"))?;
+        }
+    }
+    Ok(Inserted::Duplicate(MessageId(id)))
+}
