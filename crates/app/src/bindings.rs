@@ -2,14 +2,13 @@
 //! the Rust types with ts-rs. The UI's copy is `ui/src/lib/bindings.ts`; the test
 //! `bindings_are_current` fails when it is stale, and `TANDEM_BLESS=1` rewrites it.
 
-use ts_rs::TS;
-
 use tandem_core::counters::Counters;
 use tandem_core::event::{ErrorKind, Event, MessageView, OfflineReason, QuietState};
 use tandem_core::model::{Device, DeviceType, Direction, MessageId, Show, Via};
 use tandem_core::notify::{Decision, SilentReason};
 use tandem_core::readstate::ReadSource;
 use tandem_core::status::{DeviceState, DeviceStatus};
+use ts_rs::TS;
 
 use crate::dto::{AppSettings, ConversationSummary, Me, SavedAccount, SignIn};
 use crate::error::{AppError, AppErrorKind};

@@ -29,17 +29,15 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
+pub use dto::{AppSettings, ConversationSummary, Me, SavedAccount, SignIn};
+pub use error::{AppError, AppErrorKind, Result};
 use jid::BareJid;
+use session::Running;
 use tandem_client::profile::Profile;
 use tandem_core::event::Event;
 use tandem_core::model::MessageId;
 use tokio::sync::RwLock;
-
-use session::Running;
 use view::Ui;
-
-pub use dto::{AppSettings, ConversationSummary, Me, SavedAccount, SignIn};
-pub use error::{AppError, AppErrorKind, Result};
 
 /// How this platform shows notifications. Implementations must not block for long: they
 /// are called from the engine's event pump.

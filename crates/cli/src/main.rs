@@ -19,10 +19,9 @@ mod stored;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Result};
+use args::{Cli, Command, ScenarioCommand};
 use clap::Parser;
 use tandem_client::profile::Profile;
-
-use args::{Cli, Command, ScenarioCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -38,8 +38,9 @@ struct Script {
 }
 
 mod humantime_serde_opt {
-    use serde::{Deserialize, Deserializer};
     use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
         s.map(|s| humantime::parse_duration(&s).map_err(serde::de::Error::custom))

@@ -24,12 +24,12 @@ use tokio_xmpp::parsers::ns;
 use tokio_xmpp::parsers::starttls;
 use tokio_xmpp::parsers::stream_features::StreamFeatures;
 use tokio_xmpp::stanzastream::Connection;
-
-use crate::sasl::SaslError;
-use crate::transport::Injector;
 use tokio_xmpp::xmlstream::{
     initiate_stream, ReadError, StreamHeader, Timeouts, XmppStream, XmppStreamElement,
 };
+
+use crate::sasl::SaslError;
+use crate::transport::Injector;
 
 /// Where and how to log in.
 #[derive(Clone)]

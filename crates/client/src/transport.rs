@@ -339,8 +339,9 @@ impl Scanner {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufStream};
+
+    use super::*;
 
     fn boundaries(xml: &str) -> Vec<usize> {
         let mut s = Scanner::default();

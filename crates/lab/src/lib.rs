@@ -47,12 +47,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Child;
 
-use tempfile::TempDir;
-
 pub use error::LabError;
-pub use options::LabOptions;
-
 use launch::{Prepared, Wait, START_ATTEMPTS};
+pub use options::LabOptions;
+use tempfile::TempDir;
 
 /// Environment variable that keeps the temporary folder after the lab stops.
 const KEEP_ENV: &str = "TANDEM_LAB_KEEP";

@@ -34,9 +34,10 @@ use crate::wire::{self, Wire};
 mod config;
 mod reconnect;
 
-pub use crate::wire::outbound::CAPS_NODE;
 pub use config::SessionConfig;
 use reconnect::reconnector;
+
+pub use crate::wire::outbound::CAPS_NODE;
 
 /// Events from the session, in order.
 pub type Events = mpsc::UnboundedReceiver<Event>;
@@ -242,7 +243,6 @@ impl Session {
         self.task.abort();
     }
 }
-
 
 struct Actor<S> {
     engine: Engine,

@@ -1,8 +1,9 @@
 //! The active-device rule and the active window, case by case.
 
+use Signal::*;
+
 use super::*;
 use crate::testing::at;
-use Signal::*;
 
 /// This device is "laptop"; the account also has "phone" and "tablet".
 fn seen(observations: &[(&str, Signal, i64)]) -> Activity {

@@ -4,11 +4,10 @@
 use chrono::{DateTime, Utc};
 use jid::{BareJid, FullJid, Jid};
 
+use super::inbound::MessageKind;
 use crate::catchup::PageRequest;
 use crate::event::Event;
 use crate::model::{DeviceType, Show};
-
-use super::inbound::MessageKind;
 
 /// A chat message of ours: sent with XEP-0359 origin-id (= `id`), a XEP-0184 receipt
 /// request and XEP-0333 `<markable/>`.
