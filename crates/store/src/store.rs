@@ -237,7 +237,7 @@ impl Store for SqliteStore {
         let Some(conversation_id) = self.find_conversation(account, peer).await? else {
             return Ok(false);
         };
-        let mut tx = self.pool.begin().await.map_err(sql("marking read"))?;
+        let mut tx = self.begin_write().await?;
         let target: Option<(i64, i64)> = sqlx::query_as(
             "SELECT server_time, rank FROM message WHERE id = ?1 AND conversation_id = ?2",
         )
