@@ -8,54 +8,28 @@ use tandem_core::model::{DeviceType, Show};
 use tandem_core::notify::{Decision, SilentReason};
 use tandem_core::readstate::ReadSource;
 use tandem_core::store::Store;
-use tandem_tests::{Dev, World};
-
-/// Waits for the notification decision about the message with this body.
-async fn decision_for(dev: &mut Dev, body: &str) -> Result<Decision> {
-    let mut id = None;
-    loop {
-        match dev.next_event().await? {
-            Event::Message(m) if m.body == body => id = Some(m.id),
-            Event::Notification {
-                message_id,
-                decision,
-                ..
-            } if Some(message_id) == id => return Ok(decision),
-            _ => {}
-        }
-    }
-}
-
-async fn until(dev: &mut Dev, what: &str, pred: impl Fn(&Event) -> bool) -> Result<Event> {
-    loop {
-        let e = dev
-            .next_event()
-            .await
-            .map_err(|e| anyhow!("{}: waiting for {what}: {e}", dev.name))?;
-        if pred(&e) {
-            return Ok(e);
-        }
-    }
-}
+use tandem_tests::{presence_of, Household, World};
 
 #[tokio::test]
 async fn only_the_active_device_notifies() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let Household {
+        mut laptop,
+        mut phone,
+        bob,
+    } = w.household().await?;
     // The phone signed in last: its Available presence is the most recent.
-    until(&mut laptop, "the phone's presence", |e| {
-        matches!(e, Event::Presence { jid, show: Show::Available, .. } if jid.resource().is_some_and(|r| r.as_str() == "phone"))
-    })
-    .await?;
+    laptop
+        .until(
+            "the phone's presence",
+            presence_of("phone", Show::Available),
+        )
+        .await?;
 
     bob.session.send(w.jid("alice"), "first".into()).await?;
-    assert_eq!(decision_for(&mut phone, "first").await?, Decision::Notify);
+    assert_eq!(phone.decision_for("first").await?, Decision::Notify);
     assert_eq!(
-        decision_for(&mut laptop, "first").await?,
+        laptop.decision_for("first").await?,
         Decision::Silent(SilentReason::ActiveElsewhere {
             device: "phone".into()
         })
@@ -68,9 +42,9 @@ async fn only_the_active_device_notifies() -> Result<()> {
         .await?;
     phone.expect_message("answer from the laptop").await?;
     bob.session.send(w.jid("alice"), "second".into()).await?;
-    assert_eq!(decision_for(&mut laptop, "second").await?, Decision::Notify);
+    assert_eq!(laptop.decision_for("second").await?, Decision::Notify);
     assert_eq!(
-        decision_for(&mut phone, "second").await?,
+        phone.decision_for("second").await?,
         Decision::Silent(SilentReason::ActiveElsewhere {
             device: "laptop".into()
         })
@@ -97,42 +71,30 @@ async fn only_the_active_device_notifies() -> Result<()> {
 #[tokio::test]
 async fn reading_on_one_device_marks_read_and_withdraws_on_the_other() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let Household {
+        mut laptop,
+        mut phone,
+        bob,
+    } = w.household().await?;
     // The laptop goes to the background: the phone is the active device and notifies.
     laptop.session.background().await?;
-    until(&mut phone, "the laptop going away", |e| {
-        matches!(e, Event::Presence { jid, show: Show::Away, .. } if jid.resource().is_some_and(|r| r.as_str() == "laptop"))
-    })
-    .await?;
+    phone
+        .until("the laptop going away", presence_of("laptop", Show::Away))
+        .await?;
     bob.session.send(w.jid("alice"), "read me".into()).await?;
-    assert_eq!(decision_for(&mut phone, "read me").await?, Decision::Notify);
+    assert_eq!(phone.decision_for("read me").await?, Decision::Notify);
 
     // Read on the laptop: the phone's read state moves through the laptop's displayed marker,
     // and its notification is withdrawn.
     laptop.expect_message("read me").await?;
     laptop.session.read(w.jid("bob")).await?;
-    let read = until(&mut phone, "the read marker", |e| {
-        matches!(e, Event::Read { .. })
-    })
-    .await?;
-    assert!(
-        matches!(
-            read,
-            Event::Read {
-                source: ReadSource::Marker,
-                ..
-            }
-        ),
-        "{read:?}"
+    assert_eq!(
+        phone.read_source("the read marker").await?,
+        ReadSource::Marker
     );
-    until(&mut phone, "the withdrawal", |e| {
-        matches!(e, Event::Withdrawn { .. })
-    })
-    .await?;
+    phone
+        .until("the withdrawal", |e| matches!(e, Event::Withdrawn { .. }))
+        .await?;
 
     // The read state is stored on both devices (so `history` shows it and it survives restarts).
     use tandem_core::store::Store;
@@ -151,17 +113,7 @@ async fn reading_on_one_device_marks_read_and_withdraws_on_the_other() -> Result
     bob.session.send(w.jid("alice"), "another".into()).await?;
     phone.expect_message("another").await?;
     laptop.session.send(w.jid("bob"), "replying".into()).await?;
-    let read = until(&mut phone, "the reply", |e| matches!(e, Event::Read { .. })).await?;
-    assert!(
-        matches!(
-            read,
-            Event::Read {
-                source: ReadSource::Reply,
-                ..
-            }
-        ),
-        "{read:?}"
-    );
+    assert_eq!(phone.read_source("the reply").await?, ReadSource::Reply);
     for d in [laptop, phone, bob] {
         d.close().await;
     }
@@ -171,16 +123,13 @@ async fn reading_on_one_device_marks_read_and_withdraws_on_the_other() -> Result
 #[tokio::test]
 async fn in_quiet_mode_the_server_holds_presence_until_the_device_is_active() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let mut laptop = w.laptop().await?;
+    let mut phone = w.phone().await?;
 
     phone.session.background().await?;
-    let quiet = until(&mut phone, "quiet mode", |e| {
-        matches!(e, Event::Quiet { .. })
-    })
-    .await?;
+    let quiet = phone
+        .until("quiet mode", |e| matches!(e, Event::Quiet { .. }))
+        .await?;
     assert!(
         matches!(
             quiet,
@@ -191,10 +140,9 @@ async fn in_quiet_mode_the_server_holds_presence_until_the_device_is_active() ->
         ),
         "{quiet:?}"
     );
-    until(&mut laptop, "the phone going away", |e| {
-        matches!(e, Event::Presence { jid, show: Show::Away, .. } if jid.resource().is_some_and(|r| r.as_str() == "phone"))
-    })
-    .await?;
+    laptop
+        .until("the phone going away", presence_of("phone", Show::Away))
+        .await?;
     // Prosody flushes on any traffic from the client (our away presence and its stream
     // management acks among it) and then stays flushing for csi_resume_inactive_delay (5 s)
     // before it holds stanzas again.
@@ -209,7 +157,7 @@ async fn in_quiet_mode_the_server_holds_presence_until_the_device_is_active() ->
     // ...and delivered as soon as it is active again.
     let sent = chrono::Utc::now();
     phone.session.foreground().await?;
-    let held = until(&mut phone, "the held presence", is_dnd).await?;
+    let held = phone.until("the held presence", is_dnd).await?;
     let Event::Presence {
         delay: Some(stamp), ..
     } = held
@@ -239,8 +187,8 @@ async fn read_state_reaches_a_device_without_carbons_through_mds() -> Result<()>
     let mut laptop = w
         .device("alice", "laptop", DeviceType::Desktop, false)
         .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut phone = w.phone().await?;
+    let bob = w.bob().await?;
     bob.session
         .send(w.jid("alice"), "sync my read state".into())
         .await?;
@@ -249,20 +197,7 @@ async fn read_state_reaches_a_device_without_carbons_through_mds() -> Result<()>
     // Give the server time to learn the laptop's +notify from its capabilities.
     tokio::time::sleep(Duration::from_millis(500)).await;
     phone.session.read(w.jid("bob")).await?;
-    let read = until(&mut laptop, "the MDS item", |e| {
-        matches!(e, Event::Read { .. })
-    })
-    .await?;
-    assert!(
-        matches!(
-            read,
-            Event::Read {
-                source: ReadSource::Mds,
-                ..
-            }
-        ),
-        "{read:?}"
-    );
+    assert_eq!(laptop.read_source("the MDS item").await?, ReadSource::Mds);
     for d in [laptop, phone, bob] {
         d.close().await;
     }
@@ -275,8 +210,8 @@ async fn in_quiet_mode_a_contacts_presence_arrives_only_after_active_with_a_dela
     use xmpp_parsers::presence::{Presence, Type};
     use xmpp_parsers::stanza::Stanza;
     let w = World::new()?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut phone = w.phone().await?;
+    let bob = w.bob().await?;
     // alice subscribes to bob's presence; bob approves.
     let mut subscribe = Presence::new(Type::Subscribe);
     subscribe.to = Some(w.jid("bob").into());
@@ -290,7 +225,9 @@ async fn in_quiet_mode_a_contacts_presence_arrives_only_after_active_with_a_dela
         let bob_jid = bob_jid.clone();
         move |e: &Event| matches!(e, Event::Presence { jid, show: s, .. } if jid.to_bare() == bob_jid && *s == show)
     };
-    until(&mut phone, "bob's presence", from_bob(Show::Available)).await?;
+    phone
+        .until("bob's presence", from_bob(Show::Available))
+        .await?;
 
     phone.session.background().await?;
     // Prosody stays flushing for csi_resume_inactive_delay (5 s) after the last flush.
@@ -305,7 +242,9 @@ async fn in_quiet_mode_a_contacts_presence_arrives_only_after_active_with_a_dela
     }
     let released = chrono::Utc::now();
     phone.session.foreground().await?;
-    let held = until(&mut phone, "bob's held presence", from_bob(Show::Away)).await?;
+    let held = phone
+        .until("bob's held presence", from_bob(Show::Away))
+        .await?;
     let Event::Presence {
         delay: Some(stamp), ..
     } = held
@@ -322,56 +261,37 @@ async fn in_quiet_mode_a_contacts_presence_arrives_only_after_active_with_a_dela
 #[tokio::test]
 async fn a_conversation_on_screen_is_read_as_messages_arrive_and_stays_silent() -> Result<()> {
     let w = World::new()?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let mut phone = w.phone().await?;
     // The laptop signs in last: it is the active device.
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
+    let mut laptop = w.laptop().await?;
+    let bob = w.bob().await?;
+    phone
+        .until(
+            "the laptop's presence",
+            presence_of("laptop", Show::Available),
+        )
         .await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
-    until(&mut phone, "the laptop's presence", |e| {
-        matches!(e, Event::Presence { jid, show: Show::Available, .. } if jid.resource().is_some_and(|r| r.as_str() == "laptop"))
-    })
-    .await?;
 
     laptop.session.viewing(Some(w.jid("bob"))).await?;
     bob.session.send(w.jid("alice"), "on screen".into()).await?;
     assert_eq!(
-        decision_for(&mut laptop, "on screen").await?,
+        laptop.decision_for("on screen").await?,
         Decision::Silent(SilentReason::Viewing)
     );
-    let read = until(&mut laptop, "reading what is on screen", |e| {
-        matches!(e, Event::Read { .. })
-    })
-    .await?;
-    assert!(
-        matches!(
-            read,
-            Event::Read {
-                source: ReadSource::Local,
-                ..
-            }
-        ),
-        "{read:?}"
+    assert_eq!(
+        laptop.read_source("reading what is on screen").await?,
+        ReadSource::Local
     );
     // The phone leaves it to the active laptop, then learns it was read there.
     assert_eq!(
-        decision_for(&mut phone, "on screen").await?,
+        phone.decision_for("on screen").await?,
         Decision::Silent(SilentReason::ActiveElsewhere {
             device: "laptop".into()
         })
     );
-    let read = until(&mut phone, "the laptop's read position", |e| {
-        matches!(e, Event::Read { .. })
-    })
-    .await?;
+    let read = phone.read_source("the laptop's read position").await?;
     assert!(
-        matches!(
-            read,
-            Event::Read {
-                source: ReadSource::Marker | ReadSource::Mds,
-                ..
-            }
-        ),
+        matches!(read, ReadSource::Marker | ReadSource::Mds),
         "{read:?}"
     );
     use tandem_core::store::Store;
@@ -385,35 +305,24 @@ async fn a_conversation_on_screen_is_read_as_messages_arrive_and_stays_silent() 
 
     // In the background nothing is on screen: the message waits, unread...
     laptop.session.background().await?;
-    until(&mut laptop, "quiet mode", |e| {
-        matches!(e, Event::Quiet { .. })
-    })
-    .await?;
+    laptop
+        .until("quiet mode", |e| matches!(e, Event::Quiet { .. }))
+        .await?;
     bob.session
         .send(w.jid("alice"), "while hidden".into())
         .await?;
-    let decision = decision_for(&mut laptop, "while hidden").await?;
+    let decision = laptop.decision_for("while hidden").await?;
     assert_ne!(decision, Decision::Silent(SilentReason::Viewing));
     // ...until the window is back in front, when it is read at once.
     laptop.session.foreground().await?;
-    let read = until(&mut laptop, "reading on return", |e| {
-        matches!(e, Event::Read { .. })
-    })
-    .await?;
-    assert!(
-        matches!(
-            read,
-            Event::Read {
-                source: ReadSource::Local,
-                ..
-            }
-        ),
-        "{read:?}"
+    assert_eq!(
+        laptop.read_source("reading on return").await?,
+        ReadSource::Local
     );
     // Nothing on screen: a new message is decided as usual.
     laptop.session.viewing(None).await?;
     bob.session.send(w.jid("alice"), "closed".into()).await?;
-    assert_eq!(decision_for(&mut laptop, "closed").await?, Decision::Notify);
+    assert_eq!(laptop.decision_for("closed").await?, Decision::Notify);
     for d in [laptop, phone, bob] {
         d.close().await;
     }
@@ -429,15 +338,15 @@ async fn device_states_show_the_active_device_and_the_one_in_the_background() ->
             .collect()
     }
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
+    let mut laptop = w.laptop().await?;
     // The phone signs in last: it is the active device.
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    until(&mut laptop, "the phone's presence", |e| {
-        matches!(e, Event::Presence { jid, show: Show::Available, .. } if jid.resource().is_some_and(|r| r.as_str() == "phone"))
-    })
-    .await?;
+    let mut phone = w.phone().await?;
+    laptop
+        .until(
+            "the phone's presence",
+            presence_of("phone", Show::Available),
+        )
+        .await?;
     assert_eq!(
         states(&laptop.session.devices().await?),
         [
@@ -448,14 +357,12 @@ async fn device_states_show_the_active_device_and_the_one_in_the_background() ->
 
     // The phone goes to the background (away with idle): quiet, and the laptop takes over.
     phone.session.background().await?;
-    until(&mut phone, "quiet mode", |e| {
-        matches!(e, Event::Quiet { .. })
-    })
-    .await?;
-    until(&mut laptop, "the phone going away", |e| {
-        matches!(e, Event::Presence { jid, show: Show::Away, .. } if jid.resource().is_some_and(|r| r.as_str() == "phone"))
-    })
-    .await?;
+    phone
+        .until("quiet mode", |e| matches!(e, Event::Quiet { .. }))
+        .await?;
+    laptop
+        .until("the phone going away", presence_of("phone", Show::Away))
+        .await?;
     let seen_by_laptop = laptop.session.devices().await?;
     assert_eq!(
         states(&seen_by_laptop),
@@ -477,10 +384,9 @@ async fn device_states_show_the_active_device_and_the_one_in_the_background() ->
 
     // A plain away (set by the user, no idle) is away, not quiet.
     laptop.session.presence(Show::Away).await?;
-    until(&mut phone, "the laptop going away", |e| {
-        matches!(e, Event::Presence { jid, show: Show::Away, .. } if jid.resource().is_some_and(|r| r.as_str() == "laptop"))
-    })
-    .await?;
+    phone
+        .until("the laptop going away", presence_of("laptop", Show::Away))
+        .await?;
     assert_eq!(
         states(&phone.session.devices().await?),
         [
@@ -490,16 +396,17 @@ async fn device_states_show_the_active_device_and_the_one_in_the_background() ->
     );
     let laptop_closed = laptop.session.jid().resource().to_string();
     laptop.close().await;
-    until(&mut phone, "the laptop going offline", |e| {
-        matches!(
-            e,
-            Event::Presence {
-                show: Show::Unavailable,
-                ..
-            }
-        )
-    })
-    .await?;
+    phone
+        .until("the laptop going offline", |e| {
+            matches!(
+                e,
+                Event::Presence {
+                    show: Show::Unavailable,
+                    ..
+                }
+            )
+        })
+        .await?;
     let after = phone.session.devices().await?;
     assert!(
         after
@@ -518,11 +425,11 @@ async fn the_contact_reading_our_messages_marks_them_seen_on_each_of_our_devices
     use xmpp_parsers::message::{Id, Message};
     use xmpp_parsers::stanza::Stanza;
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let mut bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let Household {
+        mut laptop,
+        mut phone,
+        mut bob,
+    } = w.household().await?;
     let first = laptop.session.send(w.jid("bob"), "one".into()).await?;
     let second = laptop.session.send(w.jid("bob"), "two".into()).await?;
     bob.expect_message("two").await?;
@@ -533,7 +440,7 @@ async fn the_contact_reading_our_messages_marks_them_seen_on_each_of_our_devices
     bob.session.read(w.jid("alice")).await?;
     let is_seen = |e: &Event| matches!(e, Event::Seen { .. });
     for dev in [&mut laptop, &mut phone] {
-        let seen = until(dev, "the contact's displayed marker", is_seen).await?;
+        let seen = dev.until("the contact's displayed marker", is_seen).await?;
         let Event::Seen {
             conversation,
             up_to,
@@ -566,7 +473,7 @@ async fn the_contact_reading_our_messages_marks_them_seen_on_each_of_our_devices
     marker.payloads.push(Displayed { id: Id(origin) }.into());
     bob.session.send_raw(Stanza::Message(marker)).await?;
     for dev in [&mut laptop, &mut phone] {
-        until(dev, "the marker for three", is_seen).await?;
+        dev.until("the marker for three", is_seen).await?;
         let history = dev.store.history(&w.jid("alice"), &w.jid("bob")).await?;
         assert!(history.iter().all(|m| m.seen), "{}: {history:?}", dev.name);
     }
@@ -576,13 +483,14 @@ async fn the_contact_reading_our_messages_marks_them_seen_on_each_of_our_devices
     phone.expect_message("from bob").await?;
     laptop.expect_message("from bob").await?;
     phone.session.read(w.jid("bob")).await?;
-    let read = until(&mut laptop, "the phone's marker", |e| {
-        matches!(e, Event::Read { .. } | Event::Seen { .. })
-    })
-    .await?;
+    let read = laptop
+        .until("the phone's marker", |e| {
+            matches!(e, Event::Read { .. } | Event::Seen { .. })
+        })
+        .await?;
     assert!(matches!(read, Event::Read { .. }), "{read:?}");
     // Bob, for whom alice is the contact, sees it as seen.
-    until(&mut bob, "alice's marker", is_seen).await?;
+    bob.until("alice's marker", is_seen).await?;
     let bob_side = bob.store.history(&w.jid("bob"), &w.jid("alice")).await?;
     assert!(bob_side.iter().any(|m| m.body == "from bob" && m.seen));
     for d in [laptop, phone, bob] {
@@ -595,8 +503,8 @@ async fn the_contact_reading_our_messages_marks_them_seen_on_each_of_our_devices
 async fn a_reply_sent_while_this_device_was_away_reads_the_conversation_on_catch_up() -> Result<()>
 {
     let w = World::new()?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut phone = w.phone().await?;
+    let bob = w.bob().await?;
     bob.session
         .send(w.jid("alice"), "are you coming tonight?".into())
         .await?;
@@ -607,9 +515,7 @@ async fn a_reply_sent_while_this_device_was_away_reads_the_conversation_on_catch
         .await?;
     // The laptop signs in afterwards and finds both in the archive (device() waits for the
     // catch-up to finish): bob's message is read, because alice answered it from her phone.
-    let laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
+    let laptop = w.laptop().await?;
     let history = laptop.store.history(&laptop.account, &w.jid("bob")).await?;
     let question = history
         .iter()

@@ -3,17 +3,14 @@
 
 use anyhow::Result;
 use tandem_core::event::Event;
-use tandem_core::model::DeviceType;
 use tandem_core::store::Store;
 use tandem_tests::World;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_session_reconnects_and_catches_up() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut laptop = w.laptop().await?;
+    let bob = w.bob().await?;
 
     // The server drops every connection of alice's; bob writes while she is away.
     // (prosodyctl waits for the close handshake, so it must not block our runtime.)

@@ -36,25 +36,6 @@ fn raw_message(to: &jid::BareJid, body: &str, payloads: Vec<Element>) -> Stanza 
     Stanza::Message(m)
 }
 
-/// Everything a device reported while waiting for `body`: whether the stream dropped.
-async fn wait_for(dev: &mut Dev, body: &str) -> Result<Vec<Event>> {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let mut seen = Vec::new();
-    loop {
-        match tokio::time::timeout_at(deadline, dev.events.recv()).await {
-            Ok(Some(Event::Message(m))) if m.body == body => return Ok(seen),
-            Ok(Some(e)) => seen.push(e),
-            Ok(None) => return Err(anyhow!("{}: session ended waiting for {body:?}", dev.name)),
-            Err(_) => {
-                return Err(anyhow!(
-                    "{}: {body:?} did not arrive; saw {seen:?}",
-                    dev.name
-                ))
-            }
-        }
-    }
-}
-
 fn drops(events: &[Event]) -> usize {
     events
         .iter()
@@ -62,23 +43,11 @@ fn drops(events: &[Event]) -> usize {
         .count()
 }
 
-async fn bodies(dev: &Dev, peer: &jid::BareJid) -> Result<Vec<String>> {
-    Ok(dev
-        .store
-        .history(&dev.account, peer)
-        .await?
-        .into_iter()
-        .map(|m| m.body)
-        .collect())
-}
-
 #[tokio::test]
 async fn a_stranger_cannot_knock_a_device_offline_with_one_stanza() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let mut laptop = w.laptop().await?;
+    let mut phone = w.phone().await?;
     // colin is in nobody's roster: a stranger.
     let colin = w.device("colin", "pc", DeviceType::Desktop, true).await?;
     let alice = w.jid("alice");
@@ -113,7 +82,7 @@ async fn a_stranger_cannot_knock_a_device_offline_with_one_stanza() -> Result<()
     colin.session.send_raw(Stanza::Message(long_id)).await?;
     colin.session.send(alice.clone(), "after".into()).await?;
     for dev in [&mut laptop, &mut phone] {
-        let events = wait_for(dev, "after").await?;
+        let events = dev.events_until("after").await?;
         assert_eq!(
             drops(&events),
             0,
@@ -121,7 +90,7 @@ async fn a_stranger_cannot_knock_a_device_offline_with_one_stanza() -> Result<()
             dev.name
         );
     }
-    let stored = bodies(&laptop, &w.jid("colin")).await?;
+    let stored = laptop.bodies(&w.jid("colin")).await?;
     for body in [
         "long attribute",
         "long name",
@@ -139,7 +108,7 @@ async fn a_stranger_cannot_knock_a_device_offline_with_one_stanza() -> Result<()
     let tablet = w
         .device("alice", "tablet", DeviceType::Tablet, true)
         .await?;
-    let caught = bodies(&tablet, &w.jid("colin")).await?;
+    let caught = tablet.bodies(&w.jid("colin")).await?;
     assert_eq!(
         caught, stored,
         "the archive brings the same messages, once, in order"
@@ -190,18 +159,7 @@ async fn replacing(
 async fn through(w: &World, relay: &Relay, resource: &str) -> Result<Dev> {
     let mut config = w.config("alice", resource, DeviceType::Desktop, true);
     config.connect.server = Some(relay.addr().to_string());
-    let store = Arc::new(SqliteStore::open(&w.dir.path().join(format!("{resource}.db"))).await?);
-    let (session, events) = Session::start(config.clone(), store.clone()).await?;
-    let mut dev = Dev {
-        name: format!("alice/{resource}"),
-        session,
-        events,
-        store,
-        account: w.jid("alice"),
-        config,
-    };
-    dev.caught_up().await?;
-    Ok(dev)
+    w.sign_in(config).await
 }
 
 fn nest(el: &str, depth: usize) -> String {
@@ -218,13 +176,14 @@ async fn a_compromised_server_cannot_crash_tandem_with_deep_nesting() -> Result<
     let w = World::new()?;
     let (relay, rewrites) = replacing(&w, "deep", |el| nest(el, 10_000)).await?;
     let mut laptop = through(&w, &relay, "laptop").await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let bob = w.bob().await?;
     bob.session.send(w.jid("alice"), "deep".into()).await?;
     bob.session.send(w.jid("alice"), "after".into()).await?;
-    let events = wait_for(&mut laptop, "after").await?;
+    let events = laptop.events_until("after").await?;
     assert_eq!(drops(&events), 0, "the stream dropped: {events:?}");
     assert!(
-        !bodies(&laptop, &w.jid("bob"))
+        !laptop
+            .bodies(&w.jid("bob"))
             .await?
             .contains(&"deep".to_owned()),
         "never delivered truncated"
@@ -250,10 +209,10 @@ async fn xml_that_breaks_the_stream_is_skipped_on_resumption() -> Result<()> {
     })
     .await?;
     let mut laptop = through(&w, &relay, "laptop").await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let bob = w.bob().await?;
     bob.session.send(w.jid("alice"), "broken".into()).await?;
     bob.session.send(w.jid("alice"), "after".into()).await?;
-    let events = wait_for(&mut laptop, "after").await?;
+    let events = laptop.events_until("after").await?;
     assert_eq!(
         drops(&events),
         1,
@@ -287,10 +246,10 @@ async fn a_stanza_of_an_invalid_type_is_dropped_and_the_stream_goes_on() -> Resu
     })
     .await?;
     let mut laptop = through(&w, &relay, "laptop").await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let bob = w.bob().await?;
     bob.session.send(w.jid("alice"), "bad type".into()).await?;
     bob.session.send(w.jid("alice"), "after".into()).await?;
-    let events = wait_for(&mut laptop, "after").await?;
+    let events = laptop.events_until("after").await?;
     assert_eq!(drops(&events), 0, "the stream dropped: {events:?}");
     assert_eq!(relay.connection_count(), 1);
     assert!(
@@ -454,10 +413,8 @@ async fn scram_is_mutual_a_server_that_cannot_prove_the_password_is_refused() ->
 #[tokio::test]
 async fn a_forged_stanza_id_claim_cannot_make_a_real_message_a_duplicate() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut laptop = w.laptop().await?;
+    let bob = w.bob().await?;
     let (alice, bob_jid) = (w.jid("alice"), w.jid("bob"));
     bob.session.send(alice.clone(), "first".into()).await?;
     laptop.expect_message("first").await?;
@@ -489,16 +446,14 @@ async fn a_forged_stanza_id_claim_cannot_make_a_real_message_a_duplicate() -> Re
     let tablet = w
         .device("alice", "tablet", DeviceType::Tablet, true)
         .await?;
-    assert_eq!(bodies(&tablet, &bob_jid).await?, ["first", "second"]);
+    assert_eq!(tablet.bodies(&bob_jid).await?, ["first", "second"]);
     Ok(())
 }
 
 #[tokio::test]
 async fn markers_name_the_message_s_own_id_never_our_archive_s() -> Result<()> {
     let w = World::new()?;
-    let laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
+    let laptop = w.laptop().await?;
     // bob's device, behind a relay that records what bob receives.
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let record = seen.clone();
@@ -561,10 +516,8 @@ async fn markers_name_the_message_s_own_id_never_our_archive_s() -> Result<()> {
 #[tokio::test]
 async fn a_contact_s_timestamps_cannot_hide_later_messages_or_pin_one_to_the_top() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut laptop = w.laptop().await?;
+    let bob = w.bob().await?;
     let (alice, bob_jid) = (w.jid("alice"), w.jid("bob"));
     let stamp = |s: &str| {
         Element::builder("delay", "urn:xmpp:delay")
@@ -591,7 +544,7 @@ async fn a_contact_s_timestamps_cannot_hide_later_messages_or_pin_one_to_the_top
         .await?;
     laptop.expect_message("from 1970").await?;
     assert_eq!(
-        bodies(&laptop, &bob_jid).await?,
+        laptop.bodies(&bob_jid).await?,
         ["now", "from 2099", "from 1970"]
     );
     // Reading the conversation does not swallow what comes next.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Result;
 use tandem_core::model::{DeviceType, Direction, Via};
 use tandem_core::store::Store;
-use tandem_tests::World;
+use tandem_tests::{Household, World};
 use xmpp_parsers::{carbons, forwarding::Forwarded, message::Message, stanza::Stanza};
 
 /// A carbon the way an attacker would build it: sent from a contact's account, wrapping a
@@ -27,11 +27,11 @@ fn forged_carbon(to: &str, claimed_from: &str, claimed_to: &str, body: &str) -> 
 #[tokio::test]
 async fn a_message_to_the_bare_jid_reaches_both_devices() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let Household {
+        mut laptop,
+        mut phone,
+        bob,
+    } = w.household().await?;
 
     bob.session
         .send(w.jid("alice"), "hello both".into())
@@ -63,11 +63,9 @@ async fn a_message_to_the_bare_jid_reaches_both_devices() -> Result<()> {
 #[tokio::test]
 async fn laptop_to_bob_shows_on_the_phone_as_a_sent_carbon() -> Result<()> {
     let w = World::new()?;
-    let laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let mut bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let laptop = w.laptop().await?;
+    let mut phone = w.phone().await?;
+    let mut bob = w.bob().await?;
 
     let sent = laptop
         .session
@@ -94,11 +92,11 @@ async fn laptop_to_bob_shows_on_the_phone_as_a_sent_carbon() -> Result<()> {
 #[tokio::test]
 async fn bob_to_the_laptop_shows_on_the_phone_as_a_received_carbon() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let Household {
+        mut laptop,
+        mut phone,
+        bob,
+    } = w.household().await?;
 
     let laptop_jid = w.jid("alice").with_resource_str("laptop")?;
     bob.session
@@ -119,11 +117,9 @@ async fn bob_to_the_laptop_shows_on_the_phone_as_a_received_carbon() -> Result<(
 #[tokio::test]
 async fn with_carbons_off_the_phone_no_longer_sees_the_laptops_messages() -> Result<()> {
     let w = World::new()?;
-    let laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
+    let laptop = w.laptop().await?;
     let mut phone = w.device("alice", "phone", DeviceType::Phone, false).await?;
-    let mut bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut bob = w.bob().await?;
 
     laptop
         .session
@@ -147,8 +143,8 @@ async fn with_carbons_off_the_phone_no_longer_sees_the_laptops_messages() -> Res
 #[tokio::test]
 async fn a_forged_carbon_is_not_stored() -> Result<()> {
     let w = World::new()?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let mut bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut phone = w.phone().await?;
+    let mut bob = w.bob().await?;
 
     // bob's account sends alice/phone a "carbon" claiming colin wrote to alice.
     let phone_jid = w.jid("alice").with_resource_str("phone")?.to_string();
@@ -195,10 +191,8 @@ async fn a_forged_carbon_is_not_stored() -> Result<()> {
 #[tokio::test]
 async fn each_device_knows_the_others_type() -> Result<()> {
     let w = World::new()?;
-    let mut laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
-    let phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
+    let mut laptop = w.laptop().await?;
+    let phone = w.phone().await?;
     let tablet = w
         .device("alice", "tablet", DeviceType::Tablet, true)
         .await?;
@@ -251,8 +245,8 @@ async fn malformed_payloads_are_dropped_and_the_session_goes_on() -> Result<()> 
         Ok(s.parse()?)
     }
     let w = World::new()?;
-    let mut phone = w.device("alice", "phone", DeviceType::Phone, true).await?;
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let mut phone = w.phone().await?;
+    let bob = w.bob().await?;
     let alice: xmpp_parsers::jid::Jid = w.jid("alice").into();
 
     let hostile = [

@@ -1,36 +1,20 @@
 //! History is in the order our server archived the messages, also when live copies and
 //! archive pages overlap (signing in during a burst) and across sessions.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use tandem_client::Session;
 use tandem_core::model::DeviceType;
-use tandem_core::store::Store;
-use tandem_store::SqliteStore;
-use tandem_tests::{Dev, World, PATIENCE};
-
-async fn bodies(dev: &Dev, peer: &jid::BareJid) -> Result<Vec<String>> {
-    Ok(dev
-        .store
-        .history(&dev.account, peer)
-        .await?
-        .into_iter()
-        .map(|m| m.body)
-        .collect())
-}
+use tandem_tests::{World, PATIENCE};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn history_keeps_the_server_s_order_when_live_copies_overlap_catch_up() -> Result<()> {
     const TOTAL: usize = 1600;
     let w = World::new()?;
     let (alice, bob_jid) = (w.jid("alice"), w.jid("bob"));
-    let bob = w.device("bob", "pc", DeviceType::Desktop, true).await?;
+    let bob = w.bob().await?;
     // The laptop is online, so what the phone missed is in the archive, not offline storage.
-    let laptop = w
-        .device("alice", "laptop", DeviceType::Desktop, true)
-        .await?;
+    let laptop = w.laptop().await?;
     let body = |i: usize| format!("m{i:04}");
     // bob writes without pause; the phone signs in half way, so the last pages of its
     // catch-up and the first live copies are stamped with the same seconds.
@@ -54,23 +38,14 @@ async fn history_keeps_the_server_s_order_when_live_copies_overlap_catch_up() ->
     let phone = async {
         let _ = signed_in.await;
         let config = w.config("alice", "phone", DeviceType::Phone, true);
-        let store = Arc::new(SqliteStore::open(&w.dir.path().join("phone.db")).await?);
-        let (session, events) = Session::start(config.clone(), store.clone()).await?;
-        Ok::<_, anyhow::Error>(Dev {
-            name: "alice/phone".into(),
-            session,
-            events,
-            store,
-            account: alice.clone(),
-            config,
-        })
+        w.start(config).await
     };
     let (bob, mut phone) = tokio::try_join!(burst, phone)?;
     phone.caught_up().await?;
     let want: Vec<String> = (0..TOTAL).map(body).collect();
     let deadline = tokio::time::Instant::now() + PATIENCE;
     let got = loop {
-        let got = bodies(&phone, &bob_jid).await?;
+        let got = phone.bodies(&bob_jid).await?;
         if got.len() >= TOTAL || tokio::time::Instant::now() > deadline {
             break got;
         }
@@ -83,7 +58,7 @@ async fn history_keeps_the_server_s_order_when_live_copies_overlap_catch_up() ->
     let tablet = w
         .device("alice", "tablet", DeviceType::Tablet, true)
         .await?;
-    assert_eq!(bodies(&tablet, &bob_jid).await?, want);
+    assert_eq!(tablet.bodies(&bob_jid).await?, want);
     drop((bob, laptop));
     Ok(())
 }
