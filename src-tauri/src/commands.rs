@@ -1,7 +1,7 @@
 //! The UI's commands: each one a line delegating to [`tandem_app::App`]. Every failure
 //! reaches the UI as a typed [`AppError`] (`{"kind":..,"message":..}`).
 
-use tandem_app::{AppError, AppSettings, ConversationSummary, Me, SavedAccount, SignIn};
+use tandem_app::{AppError, AppSettings, ConversationSummary, Me, RoomInfo, SavedAccount, SignIn};
 use tandem_core::counters::Counters;
 use tandem_core::event::MessageView;
 use tandem_core::model::MessageId;
@@ -56,6 +56,42 @@ pub async fn send(state: State<'_, AppState>, peer: String, body: String) -> Res
 #[tauri::command]
 pub async fn open(state: State<'_, AppState>, peer: Option<String>) -> Result<()> {
     state.open(peer.as_deref()).await
+}
+
+#[tauri::command]
+pub async fn join_room(
+    state: State<'_, AppState>,
+    room: String,
+    nick: Option<String>,
+    create: Option<String>,
+) -> Result<()> {
+    state
+        .join_room(&room, nick.as_deref(), create.as_deref())
+        .await
+}
+
+#[tauri::command]
+pub async fn leave_room(state: State<'_, AppState>, room: String) -> Result<()> {
+    state.leave_room(&room).await
+}
+
+#[tauri::command]
+pub async fn set_room_notify(
+    state: State<'_, AppState>,
+    room: String,
+    notify: String,
+) -> Result<()> {
+    state.set_room_notify(&room, &notify).await
+}
+
+#[tauri::command]
+pub async fn rooms(state: State<'_, AppState>) -> Result<Vec<RoomInfo>> {
+    state.rooms().await
+}
+
+#[tauri::command]
+pub async fn invite(state: State<'_, AppState>, room: String, jid: String) -> Result<()> {
+    state.invite(&room, &jid).await
 }
 
 #[tauri::command]

@@ -12,6 +12,9 @@ import type {
   Event as EngineEvent,
   Me,
   MessageView,
+  Occupant,
+  RoomInfo,
+  RoomNotify,
   SavedAccount,
   SignIn,
   Via,
@@ -34,7 +37,14 @@ export type MsgSpec = {
   delivered?: boolean;
   seen?: boolean;
   via?: Via;
+  /** In a room: the occupant who wrote it (default: the peer's resource). */
+  nick?: string;
+  /** In a room: it mentions us. */
+  mention?: boolean;
 };
+
+/** A room of ours as a test writes it; the backend fills in the rest. */
+export type RoomSpec = Partial<RoomInfo> & { jid: string };
 
 export type Scenario = {
   me?: Me;
@@ -44,6 +54,8 @@ export type Scenario = {
   /** What `sign_in` does. */
   signIn?: 'ok' | AppError;
   conversations?: Record<string, MsgSpec[]>;
+  /** Our rooms; a conversation keyed by a room's JID holds room messages. */
+  rooms?: RoomSpec[];
   /** A long conversation generated here (one message every 7 minutes up to now). */
   bulk?: { peer: string; count: number };
   devices?: DeviceStatus[];
@@ -99,6 +111,7 @@ export class FakeBackend {
   counters: Counters;
   fail: Record<string, unknown>;
   openPeer: string | null = null;
+  rooms = new Map<string, RoomInfo>();
   #nextId = 1;
 
   constructor(scenario: Scenario = {}) {
@@ -108,6 +121,7 @@ export class FakeBackend {
     this.counters = scenario.counters ?? structuredClone(DEFAULT_COUNTERS);
     this.fail = { ...(scenario.fail ?? {}) };
     this.devices = scenario.devices ?? this.#defaultDevices();
+    for (const r of scenario.rooms ?? []) this.rooms.set(r.jid, this.#room(r));
     for (const [peer, specs] of Object.entries(scenario.conversations ?? {})) {
       for (const s of specs) this.#store(this.#make(peer, s));
     }
@@ -127,6 +141,11 @@ export class FakeBackend {
 
   engine(ev: EngineEvent): Promise<void> {
     return this.emit('engine', ev);
+  }
+
+  /** An incoming room message from `nick` (stored, then a `message` event). */
+  async roomMessage(room: string, nick: string, spec: Partial<MsgSpec> & { body: string }): Promise<MessageView> {
+    return this.incoming(room, { nick, ...spec });
   }
 
   navigate(peer: string): Promise<void> {
@@ -214,6 +233,39 @@ export class FakeBackend {
         }
         return null;
       }
+      case 'join_room': {
+        const { room, nick, create } = args as { room: string; nick: string | null; create: string | null };
+        if (!/^[^@/\s]+@[^@/\s]+$/.test(room)) throw { kind: 'invalid_jid', message: `invalid room ${JSON.stringify(room)}` };
+        if (create !== null && create !== 'open' && create !== 'members_only') {
+          throw { kind: 'invalid_input', message: `unknown kind of room ${JSON.stringify(create)}` };
+        }
+        const known = this.rooms.get(room);
+        const ours = nick ?? known?.nick ?? this.me.account.split('@')[0];
+        this.rooms.set(room, { ...(known ?? this.#room({ jid: room })), nick: ours, status: 'joining', autojoin: true });
+        queueMicrotask(() => void this.#joined(room));
+        return null;
+      }
+      case 'leave_room': {
+        const { room } = args as { room: string };
+        const r = this.#ours(room);
+        this.rooms.set(room, { ...r, status: 'left', autojoin: false, occupants: [] });
+        queueMicrotask(() => void this.engine({ event: 'room', room, state: 'left' }));
+        return null;
+      }
+      case 'set_room_notify': {
+        const { room, notify } = args as { room: string; notify: string };
+        if (!['all', 'mentions', 'none'].includes(notify)) {
+          throw { kind: 'invalid_input', message: `unknown notification setting ${JSON.stringify(notify)}` };
+        }
+        this.rooms.set(room, { ...this.#ours(room), notify: notify as RoomNotify });
+        return null;
+      }
+      case 'rooms':
+        return [...this.rooms.values()].sort((a, b) => (a.jid < b.jid ? -1 : 1)).map((r) => structuredClone(r));
+      case 'invite': {
+        this.#ours((args as { room: string }).room);
+        return null;
+      }
       case 'devices':
         return structuredClone(this.devices);
       case 'settings':
@@ -244,9 +296,39 @@ export class FakeBackend {
     for (const [peer, list] of this.messages) {
       if (list.length === 0) continue;
       const unread = list.filter((m) => m.direction === 'in' && !m.read).length;
-      out.push({ peer, last: { ...list[list.length - 1] }, unread });
+      const mentions = list.filter((m) => m.direction === 'in' && !m.read && m.occupant?.mention).length;
+      out.push({ peer, last: { ...list[list.length - 1] }, unread, room: this.rooms.has(peer), mentions });
     }
     return out.sort((a, b) => Date.parse(b.last.timestamp) - Date.parse(a.last.timestamp));
+  }
+
+  #room(r: RoomSpec): RoomInfo {
+    return {
+      name: null,
+      nick: this.me.account.split('@')[0],
+      autojoin: true,
+      notify: 'mentions',
+      status: 'joined',
+      gone: null,
+      occupants: [],
+      ...structuredClone(r),
+    };
+  }
+
+  #ours(room: string): RoomInfo {
+    const r = this.rooms.get(room);
+    if (!r) throw { kind: 'invalid_input', message: `${room} is not one of your rooms: join it first` };
+    return r;
+  }
+
+  /** The room let us in: our own occupant, then `joined`. */
+  async #joined(room: string) {
+    const r = this.rooms.get(room);
+    if (!r) return;
+    const us: Occupant = { nick: r.nick, role: 'participant', affiliation: 'member', jid: this.me.account };
+    this.rooms.set(room, { ...r, status: 'joined', occupants: [...r.occupants.filter((o) => o.nick !== r.nick), us] });
+    await this.engine({ event: 'occupant', room, nick: r.nick, change: { kind: 'joined' }, role: 'participant', this_is_us: true });
+    await this.engine({ event: 'room', room, state: 'joined' });
   }
 
   #store(m: MessageView) {
@@ -274,6 +356,26 @@ export class FakeBackend {
     const id = s.id ?? this.#nextId;
     this.#nextId = Math.max(this.#nextId, id) + 1;
     const out = (s.dir ?? 'in') === 'out';
+    const room = this.rooms.get(peer);
+    if (room) {
+      const nick = out ? room.nick : (s.nick ?? 'bob');
+      return {
+        id,
+        conversation: peer,
+        body: s.body,
+        direction: out ? 'out' : 'in',
+        from: `${peer}/${nick}`,
+        timestamp: this.#time(s),
+        read: s.read ?? out,
+        delivered: false,
+        seen: false,
+        carbon: false,
+        archived: false,
+        via: s.via ?? (out ? 'local' : 'live'),
+        kind: 'groupchat',
+        occupant: { nick, occupant_id: null, mention: s.mention ?? false },
+      };
+    }
     let from = s.from ?? (out ? this.me.jid : `${peer}/phone`);
     if (s.from && !s.from.includes('@')) from = `${this.me.account}/${s.from}`;
     const other = out && from !== this.me.jid;
@@ -290,6 +392,8 @@ export class FakeBackend {
       carbon: other,
       archived: false,
       via: s.via ?? (other ? 'carbon_sent' : out ? 'local' : 'live'),
+      kind: 'chat',
+      occupant: null,
     };
   }
 
@@ -312,6 +416,8 @@ export class FakeBackend {
         carbon: false,
         archived: true,
         via: 'archive',
+        kind: 'chat',
+        occupant: null,
       });
     }
     this.messages.set(peer, [...(this.messages.get(peer) ?? []), ...list].sort((a, b) => a.id - b.id));

@@ -18,3 +18,34 @@ export const CHAT = {
     'dave@example.com': [{ id: 10, body: 'ping', dir: 'in', minutesAgo: 2 }],
   },
 };
+
+// Two rooms of ours (one with history, one without) and a one-to-one chat.
+export const TEA = 'tea@conference.example.org';
+export const ROOMS = {
+  restore: 'me',
+  rooms: [
+    {
+      jid: TEA,
+      name: 'Tea time',
+      nick: 'alice',
+      status: 'joined',
+      notify: 'mentions',
+      occupants: [
+        { nick: 'alice', role: 'participant', affiliation: 'member', jid: 'alice@example.org' },
+        { nick: 'carol', role: 'visitor', affiliation: 'none', jid: null },
+        { nick: 'bob', role: 'moderator', affiliation: 'owner', jid: 'bob@example.org' },
+      ],
+    },
+    { jid: 'quiet@conference.example.org', status: 'joined' },
+  ],
+  conversations: {
+    [TEA]: [
+      { id: 20, body: 'Kettle is on', nick: 'bob', minutesAgo: 30, read: true },
+      { id: 21, body: 'Coming!', dir: 'out', minutesAgo: 20 },
+      { id: 22, body: 'alice: milk?', nick: 'carol', minutesAgo: 4, mention: true },
+      { id: 23, body: 'and sugar', nick: 'carol', minutesAgo: 3 },
+      { id: 24, body: 'Alice, biscuits?', nick: 'bob', minutesAgo: 2, mention: true },
+    ],
+    'bob@example.org': [{ id: 1, body: 'hi there', minutesAgo: 10, read: true }],
+  },
+};

@@ -96,7 +96,7 @@ fn filled(field: Option<&str>) -> Option<&str> {
     field.map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn parse_account(input: &str) -> Result<BareJid> {
+pub(crate) fn parse_account(input: &str) -> Result<BareJid> {
     let jid = parse_contact(input)?;
     if jid.node().is_none() {
         return Err(AppError::new(

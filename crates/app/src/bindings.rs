@@ -3,14 +3,19 @@
 //! `bindings_are_current` fails when it is stale, and `TANDEM_BLESS=1` rewrites it.
 
 use tandem_core::counters::Counters;
-use tandem_core::event::{ErrorKind, Event, MessageView, OfflineReason, QuietState};
+use tandem_core::event::{
+    ChatKind, ErrorKind, Event, MessageView, OccupantChange, OfflineReason, QuietState, RoomStatus,
+};
 use tandem_core::model::{Device, DeviceType, Direction, MessageId, Show, Via};
 use tandem_core::notify::{Decision, SilentReason};
 use tandem_core::readstate::ReadSource;
+use tandem_core::room::{RoomMeta, RoomNotify};
 use tandem_core::status::{DeviceState, DeviceStatus};
 use ts_rs::TS;
 
-use crate::dto::{AppSettings, ConversationSummary, Me, SavedAccount, SignIn};
+use crate::dto::{
+    AppSettings, ConversationSummary, Me, Occupant, RoomAccess, RoomInfo, SavedAccount, SignIn,
+};
 use crate::error::{AppError, AppErrorKind};
 
 const HEADER: &str =
@@ -30,6 +35,8 @@ pub fn typescript() -> String {
         QuietState::decl(),
         OfflineReason::decl(),
         ErrorKind::decl(),
+        ChatKind::decl(),
+        RoomMeta::decl(),
         MessageView::decl(),
         SilentReason::decl(),
         Decision::decl(),
@@ -37,12 +44,18 @@ pub fn typescript() -> String {
         DeviceState::decl(),
         DeviceStatus::decl(),
         Counters::decl(),
+        RoomStatus::decl(),
+        OccupantChange::decl(),
+        RoomNotify::decl(),
         Event::decl(),
         // The app model's.
         SignIn::decl(),
         SavedAccount::decl(),
         Me::decl(),
         ConversationSummary::decl(),
+        RoomAccess::decl(),
+        Occupant::decl(),
+        RoomInfo::decl(),
         AppSettings::decl(),
         AppErrorKind::decl(),
         AppError::decl(),

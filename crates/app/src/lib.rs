@@ -20,6 +20,7 @@ pub mod error;
 mod focus;
 pub mod links;
 mod pump;
+mod rooms;
 mod session;
 mod settings;
 mod view;
@@ -29,7 +30,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
-pub use dto::{AppSettings, ConversationSummary, Me, SavedAccount, SignIn};
+pub use dto::{
+    AppSettings, ConversationSummary, Me, Occupant, RoomAccess, RoomInfo, SavedAccount, SignIn,
+};
 pub use error::{AppError, AppErrorKind, Result};
 use jid::BareJid;
 use session::Running;
@@ -66,6 +69,8 @@ pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
 
 /// Longest message the composer may send (bytes); XMPP servers commonly cap stanzas near here.
 pub const MAX_BODY: usize = 64 * 1024;
+/// Longest nick a room join accepts (bytes): the limit of a JID's resource part.
+pub const MAX_NICK: usize = 1023;
 /// Most messages one history page may hold.
 pub const MAX_PAGE: u32 = 500;
 /// How long a focus change must last before it counts (a focus flicker is not a switch).

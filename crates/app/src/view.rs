@@ -25,7 +25,7 @@ pub(crate) struct Ui {
 }
 
 impl App {
-    /// Conversations, newest first, with unread counts.
+    /// Conversations (chats and rooms), newest first, with unread and mention counts.
     pub async fn conversations(&self) -> Result<Vec<ConversationSummary>> {
         let running = self.require().await?;
         let list = running
@@ -37,6 +37,8 @@ impl App {
                 peer: c.peer.to_string(),
                 last: MessageView::from(&c.last),
                 unread: u32::try_from(c.unread).unwrap_or(u32::MAX),
+                room: c.room,
+                mentions: u32::try_from(c.mentions).unwrap_or(u32::MAX),
             })
             .collect();
         Ok(list)
@@ -58,7 +60,8 @@ impl App {
         Ok(page.iter().map(MessageView::from).collect())
     }
 
-    /// Sends a message; returns it as stored.
+    /// Sends a message (to a room, when `peer` is one of our joined rooms); returns it as
+    /// stored.
     pub async fn send(&self, peer: &str, body: String) -> Result<MessageView> {
         let peer = parse_contact(peer)?;
         if body.trim().is_empty() {

@@ -290,3 +290,139 @@ async fn losing_focus_puts_the_device_in_the_background_and_regaining_it_brings_
     eventually("back in the foreground", || quiet(QuietState::Active) == 1).await;
     s.app.shutdown().await;
 }
+
+#[tokio::test]
+async fn rooms_are_joined_listed_notified_and_left_through_the_app_model() {
+    use tandem_core::event::RoomStatus;
+    use tandem_core::room::RoomNotify;
+    let s = setup();
+    s.app
+        .sign_in(form(&s, "alice", "alice-pw"))
+        .await
+        .expect("sign in");
+    let bob_dir = tempfile::tempdir().expect("tempdir");
+    let bob = bob(&s, bob_dir.path()).await;
+    let room = format!("tea@{}", s.lab.muc_domain());
+    let state_of = |want: RoomStatus| {
+        let room = room.clone();
+        let events = s.events.clone();
+        move || {
+            events.lock().expect("lock").iter().any(
+                |e| matches!(e, Event::Room { room: r, state, .. } if r.as_str() == room && *state == want),
+            )
+        }
+    };
+
+    // Arguments are checked before anything reaches the session.
+    let e = s
+        .app
+        .join_room("conference.example.org", None, None)
+        .await
+        .expect_err("no local part");
+    assert_eq!(e.kind, AppErrorKind::InvalidJid, "{e:?}");
+    let e = s
+        .app
+        .join_room(&room, None, Some("public"))
+        .await
+        .expect_err("unknown kind");
+    assert_eq!(e.kind, AppErrorKind::InvalidInput, "{e:?}");
+    let e = s
+        .app
+        .set_room_notify(&room, "mentions")
+        .await
+        .expect_err("not ours yet");
+    assert_eq!(e.kind, AppErrorKind::InvalidInput, "{e:?}");
+    assert!(e.message.contains("not one of your rooms"), "{e:?}");
+
+    // Alice creates the room (open) under her own nick; the UI hears it joined.
+    s.app
+        .join_room(&room, Some("Alice"), Some("open"))
+        .await
+        .expect("join");
+    eventually("alice in the room", state_of(RoomStatus::Joined)).await;
+    let rooms = s.app.rooms().await.expect("rooms");
+    let tea = rooms.iter().find(|r| r.jid == room).expect("listed");
+    assert_eq!(
+        (tea.nick.as_str(), tea.status, tea.notify),
+        ("Alice", RoomStatus::Joined, RoomNotify::Mentions)
+    );
+    assert!(tea.occupants.iter().any(|o| o.nick == "Alice"), "{tea:?}");
+
+    // Bob joins: alice sees the occupant; his mention notifies her, titled with his nick.
+    bob.join_room(&room, None, None).await.expect("bob joins");
+    eventually("bob's occupant event", || {
+        s.events
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|e| matches!(e, Event::Occupant { nick, this_is_us: false, .. } if nick == "bob"))
+    })
+    .await;
+    for _ in 0..100 {
+        let joined = bob
+            .rooms()
+            .await
+            .expect("bob's rooms")
+            .iter()
+            .any(|r| r.status == RoomStatus::Joined);
+        if joined {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bob.send(&room, "Alice, tea?".into())
+        .await
+        .expect("send to the room");
+    eventually("the mention's notification", || {
+        s.notices
+            .shown
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|n| n.body == "Alice, tea?")
+    })
+    .await;
+    let shown = s
+        .notices
+        .shown
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("shown");
+    assert_eq!(shown.title, format!("bob in {room}"));
+    let list = s.app.conversations().await.expect("list");
+    let row = list
+        .iter()
+        .find(|c| c.peer == room)
+        .expect("the room is listed");
+    assert!(row.room, "{row:?}");
+    assert_eq!((row.unread, row.mentions), (1, 1), "{row:?}");
+    assert_eq!(
+        row.last.occupant.as_ref().map(|o| o.nick.as_str()),
+        Some("bob")
+    );
+
+    // The notification setting, and an unknown one.
+    let e = s
+        .app
+        .set_room_notify(&room, "loud")
+        .await
+        .expect_err("unknown");
+    assert_eq!(e.kind, AppErrorKind::InvalidInput);
+    s.app.set_room_notify(&room, "all").await.expect("all");
+    let notify = s.app.rooms().await.expect("rooms")[0].notify;
+    assert_eq!(notify, RoomNotify::All);
+    let e = s
+        .app
+        .invite(&room, "not an account")
+        .await
+        .expect_err("bad invitee");
+    assert_eq!(e.kind, AppErrorKind::InvalidJid);
+
+    // Leaving: the UI hears the room left.
+    s.app.leave_room(&room).await.expect("leave");
+    eventually("alice out of the room", state_of(RoomStatus::Left)).await;
+    s.app.shutdown().await;
+    bob.shutdown().await;
+}

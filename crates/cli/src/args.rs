@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use tandem_core::activity::ActiveWindow;
 use tandem_core::model::DeviceType;
+use tandem_core::room::RoomNotify;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,18 +34,19 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: AccountCommand,
     },
-    /// Connect, send one message, wait for the server's acknowledgement, exit.
+    /// Connect, send one message, wait for the server's acknowledgement, exit. To one of our
+    /// rooms (see `rooms`), once the session has joined it.
     Send {
-        /// The contact.
+        /// The contact, or one of our rooms.
         jid: String,
         /// The message.
         text: String,
     },
     /// Connect, catch up from the server's archive, print a summary, exit.
     Sync,
-    /// Print a stored conversation, oldest first.
+    /// Print a stored conversation (a contact's or a room's), oldest first.
     History {
-        /// The contact.
+        /// The contact or room.
         jid: String,
         /// One JSON array instead of text for people.
         #[arg(long)]
@@ -56,9 +58,45 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Connect, join a room on every device (XEP-0402 bookmark with autojoin), catch up with
+    /// its history, exit.
+    Join {
+        /// The room, e.g. `lounge@conference.example.org`.
+        room: String,
+        /// Our nick in it (default: the one stored, else our account's user part).
+        #[arg(long, value_name = "NICK")]
+        nick: Option<String>,
+        /// Create the room when it does not exist.
+        #[arg(long)]
+        create: bool,
+        /// Create it members-only (implies `--create`).
+        #[arg(long)]
+        members_only: bool,
+    },
+    /// Connect, leave a room on every device (its bookmark stays, autojoin off), exit.
+    Leave {
+        /// The room.
+        room: String,
+    },
+    /// Print our rooms as stored: nick, autojoin, how each notifies, why one is gone.
+    Rooms {
+        /// One JSON array instead of text for people.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set how a stored room notifies on this device: every message, mentions of us (the
+    /// default) or never.
+    Notify {
+        /// The room.
+        room: String,
+        /// The setting.
+        #[arg(value_enum)]
+        setting: NotifyArg,
+    },
     /// Stay online, print one event per line, read commands on stdin
-    /// (`send <JID> <TEXT>`, `read <JID>`, `view <JID>|-`, `foreground`, `background`,
-    /// `presence <SHOW>`, `counters`, `quit`).
+    /// (`send <JID|ROOM> <TEXT>`, `read <JID>`, `view <JID>|-`, `join <ROOM> [NICK]`,
+    /// `leave <ROOM>`, `notify <ROOM> all|mentions|none`, `invite <ROOM> <JID>`, `rooms`,
+    /// `foreground`, `background`, `presence <SHOW>`, `counters`, `quit`).
     Listen {
         /// One JSON object per line.
         #[arg(long)]
@@ -133,6 +171,27 @@ pub(crate) enum AccountCommand {
     },
     /// Show the profile's account.
     Show,
+}
+
+/// How a room notifies, as typed.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum NotifyArg {
+    /// Every message.
+    All,
+    /// Only messages that mention us.
+    Mentions,
+    /// Never.
+    None,
+}
+
+impl From<NotifyArg> for RoomNotify {
+    fn from(n: NotifyArg) -> Self {
+        match n {
+            NotifyArg::All => RoomNotify::All,
+            NotifyArg::Mentions => RoomNotify::Mentions,
+            NotifyArg::None => RoomNotify::None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -10,6 +10,7 @@ use tandem_client::Session;
 use tandem_core::activity::ActiveWindow;
 use tandem_store::SqliteStore;
 
+/// The file in the profile that keeps the last session's counters.
 pub(crate) const COUNTERS_FILE: &str = "counters.json";
 
 /// Keeps the session's counters in the profile for `tandem counters`.
@@ -23,6 +24,7 @@ pub(crate) async fn save_counters(profile: &Profile, session: &Session) {
     }
 }
 
+/// An account's bare JID from the command line: it needs a user part.
 pub(crate) fn parse_bare(input: &str) -> Result<BareJid> {
     let jid = tandem_core::error::parse_bare(input)?;
     if jid.node().is_none() {
@@ -31,6 +33,7 @@ pub(crate) fn parse_bare(input: &str) -> Result<BareJid> {
     Ok(jid)
 }
 
+/// A contact (bare or full JID) from the command line: it needs a user part.
 pub(crate) fn parse_contact(input: &str) -> Result<jid::Jid> {
     let jid = jid::Jid::new(input).map_err(|e| anyhow!("invalid JID {input:?}: {e}"))?;
     if jid.node().is_none() {
@@ -39,6 +42,7 @@ pub(crate) fn parse_contact(input: &str) -> Result<jid::Jid> {
     Ok(jid)
 }
 
+/// Opens the profile's database (migrating it, one process at a time).
 pub(crate) async fn open_store(profile: &Profile) -> Result<Arc<SqliteStore>> {
     // Never two processes migrating at once; read-only commands open beside a session.
     let _migrating = profile.lock_migrations().await?;
@@ -56,13 +60,19 @@ pub(crate) async fn open_store(profile: &Profile) -> Result<Arc<SqliteStore>> {
 /// A signed-in session on the profile, which it holds (one connected process per profile)
 /// until the [`Connected`] is dropped.
 pub(crate) struct Connected {
+    /// The profile's settings.
     pub(crate) settings: Settings,
+    /// Its database.
     pub(crate) store: Arc<SqliteStore>,
+    /// The signed-in session.
     pub(crate) session: Session,
+    /// The session's events, from its `connected` on.
     pub(crate) events: tandem_client::Events,
+    /// The profile, held while connected.
     pub(crate) _lock: tandem_client::lock::ProfileLock,
 }
 
+/// Takes the profile and signs in on it.
 pub(crate) async fn connect(profile: &Profile, window: Option<ActiveWindow>) -> Result<Connected> {
     let lock = profile.lock_session()?;
     let settings = profile.settings()?;

@@ -13,6 +13,7 @@ mod eventlog;
 mod lab;
 mod online;
 mod output;
+mod rooms;
 mod scenario;
 mod stored;
 
@@ -79,6 +80,18 @@ async fn run(cli: Cli) -> Result<()> {
         Command::History { jid, json } => stored::history(&profile, &jid, json).await,
         Command::Devices { json } => stored::devices(&profile, json).await,
         Command::Listen { json } => online::listen(&profile, json, window).await,
+        Command::Join {
+            room,
+            nick,
+            create,
+            members_only,
+        } => {
+            let create = (create || members_only).then_some(members_only);
+            rooms::join(&profile, &room, nick, create, window).await
+        }
+        Command::Leave { room } => rooms::leave(&profile, &room, window).await,
+        Command::Rooms { json } => rooms::list(&profile, json).await,
+        Command::Notify { room, setting } => rooms::notify(&profile, &room, setting.into()).await,
         Command::Counters { json } => stored::counters(&profile, json),
         Command::Demo { .. } | Command::Scenario { .. } | Command::Lab { .. } => {
             bail!("internal error: this command runs without a profile")

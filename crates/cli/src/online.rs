@@ -1,4 +1,5 @@
-//! The commands that sign in: `send`, `sync` and `listen`.
+//! The commands that sign in: `send`, `sync` and `listen` (`join` and `leave` are in
+//! [`crate::rooms`]).
 
 use std::io::IsTerminal;
 
@@ -7,12 +8,15 @@ use tandem_client::profile::Profile;
 use tandem_core::activity::ActiveWindow;
 use tandem_core::event::Event;
 use tandem_core::model::Show;
+use tandem_core::room::RoomNotify;
 use tandem_core::store::Store;
 use tokio::io::AsyncBufReadExt;
 
 use crate::connect::{connect, parse_bare, parse_contact, save_counters, Connected};
 use crate::output;
+use crate::rooms::{self, parse_room};
 
+/// `tandem send JID TEXT`: to a contact, or to one of our rooms once it is joined.
 pub(crate) async fn send(
     profile: &Profile,
     to: &str,
@@ -23,6 +27,9 @@ pub(crate) async fn send(
     if text.is_empty() {
         bail!("refusing to send an empty message");
     }
+    if let Some(room) = rooms::room_for(profile, &to).await? {
+        return rooms::send(profile, room, text, window).await;
+    }
     let Connected { session, _lock, .. } = connect(profile, window).await?;
     let result = session.send(to.clone(), text).await;
     save_counters(profile, &session).await;
@@ -32,6 +39,7 @@ pub(crate) async fn send(
     Ok(())
 }
 
+/// `tandem sync`: signs in, catches up from the archive, prints a summary.
 pub(crate) async fn sync(profile: &Profile, window: Option<ActiveWindow>) -> Result<()> {
     let Connected {
         settings,
@@ -83,6 +91,10 @@ pub(crate) async fn sync(profile: &Profile, window: Option<ActiveWindow>) -> Res
     Ok(())
 }
 
+/// The listen commands, for its usage line.
+const LISTEN_COMMANDS: &str = "send <JID|ROOM> <TEXT>, read <JID>, view <JID>|-, join <ROOM> [NICK], leave <ROOM>, notify <ROOM> all|mentions|none, invite <ROOM> <JID>, rooms, foreground, background, presence <available|away|xa|dnd>, counters, quit";
+
+/// `tandem listen`: stays online, prints events, takes commands on stdin.
 pub(crate) async fn listen(
     profile: &Profile,
     json: bool,
@@ -113,7 +125,7 @@ pub(crate) async fn listen(
                         "quit" => break,
                         "send" => {
                             let Some((to, text)) = rest.trim().split_once(' ') else {
-                                printer.error("usage: send <JID> <TEXT>");
+                                printer.error("usage: send <JID|ROOM> <TEXT>");
                                 continue;
                             };
                             match parse_contact(to) {
@@ -136,6 +148,54 @@ pub(crate) async fn listen(
                                 Err(e) => printer.error(&format!("{e:#}")),
                             },
                         },
+                        "join" => {
+                            // The nick is the rest of the line: it may have spaces.
+                            let rest = rest.trim();
+                            let (room, nick) = rest.split_once(' ').unwrap_or((rest, ""));
+                            let nick = Some(nick.trim()).filter(|n| !n.is_empty()).map(str::to_owned);
+                            match room {
+                                "" => printer.error("usage: join <ROOM> [NICK]"),
+                                room => match parse_room(room) {
+                                    Ok(room) => report(&printer, session.join(room, nick, None).await),
+                                    Err(e) => printer.error(&format!("{e:#}")),
+                                },
+                            }
+                        }
+                        "leave" => match parse_room(rest.trim()) {
+                            Ok(room) => report(&printer, session.leave(room).await),
+                            Err(e) => printer.error(&format!("{e:#}")),
+                        },
+                        "notify" => {
+                            let words: Vec<&str> = rest.split_whitespace().collect();
+                            match words.as_slice() {
+                                [room, setting] => match (parse_room(room), RoomNotify::parse(setting)) {
+                                    (Ok(room), Some(notify)) => {
+                                        report(&printer, session.set_room_notify(room, notify).await)
+                                    }
+                                    (Err(e), _) => printer.error(&format!("{e:#}")),
+                                    (_, None) => printer.error(&format!(
+                                        "unknown setting {setting:?} (all, mentions, none)"
+                                    )),
+                                },
+                                _ => printer.error("usage: notify <ROOM> all|mentions|none"),
+                            }
+                        }
+                        "invite" => {
+                            let words: Vec<&str> = rest.split_whitespace().collect();
+                            match words.as_slice() {
+                                [room, invitee] => match (parse_room(room), parse_bare(invitee)) {
+                                    (Ok(room), Ok(invitee)) => {
+                                        report(&printer, session.invite(room, invitee).await)
+                                    }
+                                    (Err(e), _) | (_, Err(e)) => printer.error(&format!("{e:#}")),
+                                },
+                                _ => printer.error("usage: invite <ROOM> <JID>"),
+                            }
+                        }
+                        "rooms" => match session.rooms().await {
+                            Ok(rooms) => printer.rooms(&rooms),
+                            Err(e) => printer.error(&e.to_string()),
+                        },
                         "foreground" => report(&printer, session.foreground().await),
                         "counters" => match session.counters().await {
                             Ok(c) => printer.event(&Event::Counters(c)),
@@ -150,7 +210,7 @@ pub(crate) async fn listen(
                             other => printer.error(&format!("unknown presence {other:?} (available, away, xa, dnd)")),
                         },
                         other => printer.error(&format!(
-                            "unknown command {other:?} (try: send <JID> <TEXT>, read <JID>, view <JID>|-, foreground, background, presence <available|away|xa|dnd>, counters, quit)"
+                            "unknown command {other:?} (try: {LISTEN_COMMANDS})"
                         )),
                     }
                 }
@@ -167,6 +227,7 @@ pub(crate) async fn listen(
     Ok(())
 }
 
+/// Prints a command's failure, if it failed.
 pub(crate) fn report(printer: &output::Printer, result: Result<(), tandem_client::ClientError>) {
     if let Err(e) = result {
         printer.error(&e.to_string());

@@ -7,6 +7,8 @@ use tandem_core::store::Store;
 use crate::connect::{open_store, parse_bare, COUNTERS_FILE};
 use crate::output;
 
+/// `tandem history JID [--json]`: a stored conversation, a contact's or a room's (room
+/// messages name their occupant: `kind` and `occupant` in JSON).
 pub(crate) async fn history(profile: &Profile, peer: &str, json: bool) -> Result<()> {
     let peer = parse_bare(peer)?;
     let settings = profile.settings()?;
@@ -28,6 +30,7 @@ pub(crate) async fn history(profile: &Profile, peer: &str, json: bool) -> Result
     Ok(())
 }
 
+/// `tandem devices [--json]`: our devices as last seen.
 pub(crate) async fn devices(profile: &Profile, json: bool) -> Result<()> {
     let settings = profile.settings()?;
     let store = open_store(profile).await?;
@@ -43,6 +46,7 @@ pub(crate) async fn devices(profile: &Profile, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `tandem counters [--json]`: the last session's counters.
 pub(crate) fn counters(profile: &Profile, json: bool) -> Result<()> {
     profile.settings()?;
     let path = profile.dir().join(COUNTERS_FILE);

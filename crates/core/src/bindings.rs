@@ -5,10 +5,13 @@
 use ts_rs::TS;
 
 use crate::counters::Counters;
-use crate::event::{ErrorKind, Event, MessageView, OfflineReason, QuietState};
+use crate::event::{
+    ChatKind, ErrorKind, Event, MessageView, OccupantChange, OfflineReason, QuietState, RoomStatus,
+};
 use crate::model::{Device, DeviceType, Direction, MessageId, Show, Via};
 use crate::notify::{Decision, SilentReason};
 use crate::readstate::ReadSource;
+use crate::room::{RoomMeta, RoomNotify};
 use crate::status::{DeviceState, DeviceStatus};
 
 /// A declaration without its doc comments, with runs of whitespace made one space.
@@ -64,11 +67,29 @@ fn declarations_match_the_ipc_contract() {
             MessageView::decl(),
             "type MessageView = { id: MessageId, conversation: string, body: string, \
              direction: Direction, from: string, timestamp: string, read: boolean, \
-             delivered: boolean, seen: boolean, carbon: boolean, archived: boolean, via: Via, };",
+             delivered: boolean, seen: boolean, carbon: boolean, archived: boolean, via: Via, \
+             kind: ChatKind, occupant: RoomMeta | null, };",
+        ),
+        (ChatKind::decl(), r#"type ChatKind = "chat" | "groupchat";"#),
+        (
+            OccupantChange::decl(),
+            r#"type OccupantChange = { "kind": "joined" } | { "kind": "left" } | { "kind": "renamed", to: string, };"#,
+        ),
+        (
+            RoomMeta::decl(),
+            "type RoomMeta = { nick: string, occupant_id: string | null, mention: boolean, };",
+        ),
+        (
+            RoomStatus::decl(),
+            r#"type RoomStatus = "joining" | "joined" | "left" | "gone";"#,
+        ),
+        (
+            RoomNotify::decl(),
+            r#"type RoomNotify = "all" | "mentions" | "none";"#,
         ),
         (
             SilentReason::decl(),
-            r#"type SilentReason = { "reason": "active_elsewhere", device: string, } | { "reason": "own_message" } | { "reason": "catch_up" } | { "reason": "already_read" } | { "reason": "viewing" };"#,
+            r#"type SilentReason = { "reason": "active_elsewhere", device: string, } | { "reason": "own_message" } | { "reason": "catch_up" } | { "reason": "already_read" } | { "reason": "viewing" } | { "reason": "not_mentioned" } | { "reason": "room_muted" };"#,
         ),
         (
             Decision::decl(),
@@ -123,6 +144,11 @@ fn every_event_is_tagged_with_its_name_and_carries_the_contracts_fields() {
         r#"{ "event": "read", conversation: string, up_to: MessageId, source: ReadSource, }"#,
         r#"{ "event": "quiet", state: QuietState, server: boolean, }"#,
         r#"{ "event": "counters" } & Counters"#,
+        r#"{ "event": "room", room: string, state: RoomStatus, reason?: string, }"#,
+        r#"{ "event": "occupant", room: string, nick: string, change: OccupantChange, role: string, this_is_us: boolean, }"#,
+        r#"{ "event": "room_catch_up", room: string, stored: number, duplicates: number, done: boolean, }"#,
+        r#"{ "event": "bookmarked", room: string, autojoin: boolean, }"#,
+        r#"{ "event": "invite", room: string, from: string, reason?: string, }"#,
         r#"{ "event": "error", kind: ErrorKind, message: string, }"#,
     ];
     for variant in variants {

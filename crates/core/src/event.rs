@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Utc};
 use jid::{BareJid, FullJid, Jid};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Device, Direction, MessageId, Show, StoredMessage, Via};
 use crate::notify::Decision;
 use crate::readstate::ReadSource;
+use crate::room::RoomMeta;
 
 /// A stored message as front ends see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,6 +43,21 @@ pub struct MessageView {
     pub archived: bool,
     /// How it arrived.
     pub via: Via,
+    /// A one-to-one chat message or a room message.
+    pub kind: ChatKind,
+    /// For a room message: the occupant who wrote it, and whether it mentions us.
+    pub occupant: Option<RoomMeta>,
+}
+
+/// Whether a message belongs to a one-to-one chat or a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum ChatKind {
+    /// One-to-one.
+    Chat,
+    /// A room (XEP-0045).
+    Groupchat,
 }
 
 impl From<&StoredMessage> for MessageView {
@@ -59,6 +75,12 @@ impl From<&StoredMessage> for MessageView {
             carbon: m.carbon(),
             archived: m.archived(),
             via: m.via,
+            kind: if m.room.is_some() {
+                ChatKind::Groupchat
+            } else {
+                ChatKind::Chat
+            },
+            occupant: m.room.clone(),
         }
     }
 }
@@ -102,6 +124,37 @@ pub enum QuietState {
     Active,
     /// In the background: the server may hold back what is not urgent.
     Inactive,
+}
+
+/// Where a room of ours stands on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum RoomStatus {
+    /// Join presence sent, waiting for the room.
+    Joining,
+    /// In the room.
+    Joined,
+    /// Not in the room (left here or on another device, or kicked).
+    Left,
+    /// The room is gone (destroyed, or not found): not rejoined.
+    Gone,
+}
+
+/// What happened to an occupant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OccupantChange {
+    /// Joined (or was already there when we joined).
+    Joined,
+    /// Left.
+    Left,
+    /// Changed their nick to `to`.
+    Renamed {
+        /// The new nick.
+        to: String,
+    },
 }
 
 /// Something a front end should know about.
@@ -213,6 +266,67 @@ pub enum Event {
     },
     /// This device's counters, on request.
     Counters(crate::counters::Counters),
+    /// A room of ours changed state on this device (joined, left, gone).
+    Room {
+        /// The room.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        room: BareJid,
+        /// Its state now.
+        state: RoomStatus,
+        /// Why, in one line, when it left or is gone (kicked, destroyed, not found, ...).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        reason: Option<String>,
+    },
+    /// Someone joined, left or renamed themselves in a room we are in.
+    Occupant {
+        /// The room.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        room: BareJid,
+        /// The occupant's nick (the old one for a nick change).
+        nick: String,
+        /// What happened.
+        change: OccupantChange,
+        /// Its role now (`moderator`, `participant`, `visitor`, `none`).
+        role: String,
+        /// It is us.
+        this_is_us: bool,
+    },
+    /// A room's history was caught up with from its archive (XEP-0313 at the room).
+    RoomCatchUp {
+        /// The room.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        room: BareJid,
+        /// New messages stored so far in this run.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        stored: u64,
+        /// Copies that were already stored.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        duplicates: u64,
+        /// The room's archive is done.
+        done: bool,
+    },
+    /// Our server stored a room's bookmark (XEP-0402): every device of ours follows it now.
+    Bookmarked {
+        /// The room.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        room: BareJid,
+        /// Joined on every device (false: left everywhere).
+        autojoin: bool,
+    },
+    /// An invitation to a room (XEP-0045 mediated or XEP-0249 direct).
+    Invite {
+        /// The room.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        room: BareJid,
+        /// Who invites.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        from: BareJid,
+        /// Their reason, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        reason: Option<String>,
+    },
     /// Something went wrong that the user should see; the session goes on.
     Error {
         /// What kind of failure it was.

@@ -18,6 +18,7 @@ pub mod event;
 pub mod model;
 pub mod notify;
 pub mod readstate;
+pub mod room;
 pub mod rules;
 pub mod status;
 pub mod store;

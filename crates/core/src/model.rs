@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use jid::{BareJid, FullJid, Jid};
 use serde::{Deserialize, Serialize};
 
+use crate::room::RoomMeta;
+
 /// Whether a message was sent to us or by one of our devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -122,6 +124,8 @@ pub struct NewMessage {
     pub keys: DedupKeys,
     /// The stanza's own `id` attribute (used to match receipts).
     pub stanza_attr_id: Option<String>,
+    /// For a room message: who wrote it (the occupant) and whether it mentions us.
+    pub room: Option<RoomMeta>,
 }
 
 /// Row id of a stored message, unique per profile.
@@ -163,6 +167,8 @@ pub struct StoredMessage {
     /// Where the message stands among those of its second: the server's order (see
     /// [`StoredMessage::order`]).
     pub rank: i64,
+    /// For a room message: who wrote it (the occupant) and whether it mentions us.
+    pub room: Option<RoomMeta>,
 }
 
 impl StoredMessage {
@@ -331,6 +337,10 @@ pub struct ConversationSummary {
     pub last: StoredMessage,
     /// Incoming messages not read yet.
     pub unread: u64,
+    /// The conversation is one of our rooms (the peer is the room's JID).
+    pub room: bool,
+    /// Unread room messages that mention us.
+    pub mentions: u64,
 }
 
 /// Archive stamps (XEP-0203 delays) carry whole seconds, while live messages are stamped

@@ -74,6 +74,11 @@ pub enum SilentReason {
     AlreadyRead,
     /// The conversation is on screen in this device's focused window: it is read at once.
     Viewing,
+    /// A room set to notify for mentions only (the default), and this one does not
+    /// mention us.
+    NotMentioned,
+    /// A room set to notify for nothing.
+    RoomMuted,
 }
 
 impl SilentReason {
@@ -86,6 +91,8 @@ impl SilentReason {
             SilentReason::CatchUp => "catch_up",
             SilentReason::AlreadyRead => "already_read",
             SilentReason::Viewing => "viewing",
+            SilentReason::NotMentioned => "not_mentioned",
+            SilentReason::RoomMuted => "room_muted",
         }
     }
 }
@@ -540,6 +547,7 @@ mod tests {
             keys: Default::default(),
             stanza_attr_id: None,
             rank: 10,
+            room: None,
         };
         let input = NotifyInput::from(&m);
         assert_eq!(input, incoming(Via::CarbonReceived));

@@ -374,6 +374,7 @@ mod tests {
             keys: Default::default(),
             stanza_attr_id: None,
             rank: 7,
+            room: None,
         };
         assert_eq!(ReadPosition::from(&m), pos(7, 5));
     }

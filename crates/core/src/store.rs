@@ -18,10 +18,14 @@ use crate::model::{
     ConversationSummary, Device, Direction, MessageId, NewMessage, StoredMessage, Via,
 };
 use crate::readstate::ReadPosition;
+use crate::room::Room;
 use crate::{Error, Result};
 
 /// The outcome of storing one copy of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// The new message is handed on at once (an event, a decision); boxing it would cost an
+// allocation per stored copy to save stack space for the duplicate case.
+#[allow(clippy::large_enum_variant)]
 pub enum Inserted {
     /// The message was new and is now stored.
     New(StoredMessage),
@@ -144,6 +148,35 @@ pub trait Store: Send + Sync {
 
     /// The account's devices as last seen: online first, then by resource.
     fn devices(&self, account: &BareJid) -> impl Future<Output = Result<Vec<Device>>> + Send;
+
+    /// Inserts or replaces a room (keyed by account and room JID). Its archive position
+    /// ([`Store::room_archive_position`]) and its messages are kept.
+    fn upsert_room(
+        &self,
+        account: &BareJid,
+        room: &Room,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The account's rooms, by JID.
+    fn rooms(&self, account: &BareJid) -> impl Future<Output = Result<Vec<Room>>> + Send;
+
+    /// The last id of the room's archive (XEP-0313 at the room's JID) that a committed page
+    /// of that room reached.
+    fn room_archive_position(
+        &self,
+        account: &BareJid,
+        room: &BareJid,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Stores a page of the room's archive and the room's new archive position, atomically
+    /// (like [`Store::store_archive_page`], but the position is the room's own).
+    fn store_room_page(
+        &self,
+        account: &BareJid,
+        room: &BareJid,
+        msgs: &[NewMessage],
+        position: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<Inserted>>> + Send;
 }
 
 #[derive(Debug, Default)]
@@ -153,6 +186,9 @@ struct Inner {
     last_rank: i64,
     messages: Vec<(BareJid, StoredMessage, Option<String>)>,
     positions: HashMap<BareJid, String>,
+    /// Each room's archive position, by (account, room): apart from the account's own.
+    room_positions: HashMap<(BareJid, BareJid), String>,
+    rooms: HashMap<(BareJid, BareJid), Room>,
     read_up_to: HashMap<(BareJid, BareJid), MessageId>,
     devices: HashMap<(BareJid, String), Device>,
 }
@@ -218,6 +254,7 @@ impl Inner {
             keys: msg.keys.clone(),
             stanza_attr_id: msg.stanza_attr_id.clone(),
             rank: self.last_rank,
+            room: msg.room.clone(),
         };
         self.messages
             .push((account.clone(), stored.clone(), msg.stanza_attr_id.clone()));
@@ -264,10 +301,13 @@ impl Store for MemoryStore {
         let inner = self.lock()?;
         let mut by_peer: HashMap<&BareJid, ConversationSummary> = HashMap::new();
         for (_, m, _) in inner.messages.iter().filter(|(a, _, _)| a == account) {
-            let unread = u64::from(m.direction == Direction::In && !m.read);
+            let unread = m.direction == Direction::In && !m.read;
+            let mention = unread && m.room.as_ref().is_some_and(|r| r.mention);
+            let (unread, mention) = (u64::from(unread), u64::from(mention));
             match by_peer.get_mut(&m.conversation) {
                 Some(summary) => {
                     summary.unread += unread;
+                    summary.mentions += mention;
                     if summary.last.order() < m.order() {
                         summary.last = m.clone();
                     }
@@ -279,6 +319,10 @@ impl Store for MemoryStore {
                             peer: m.conversation.clone(),
                             last: m.clone(),
                             unread,
+                            room: inner
+                                .rooms
+                                .contains_key(&(account.clone(), m.conversation.clone())),
+                            mentions: mention,
                         },
                     );
                 }
@@ -431,6 +475,56 @@ impl Store for MemoryStore {
             .map(|(_, d)| d.clone())
             .collect();
         out.sort_by(|a, b| b.online.cmp(&a.online).then(a.resource.cmp(&b.resource)));
+        Ok(out)
+    }
+
+    async fn upsert_room(&self, account: &BareJid, room: &Room) -> Result<()> {
+        // Rooms and their archive positions are kept apart: replacing one keeps the other.
+        self.lock()?
+            .rooms
+            .insert((account.clone(), room.jid.clone()), room.clone());
+        Ok(())
+    }
+
+    async fn rooms(&self, account: &BareJid) -> Result<Vec<Room>> {
+        let inner = self.lock()?;
+        let mut out: Vec<Room> = inner
+            .rooms
+            .iter()
+            .filter(|((acc, _), _)| acc == account)
+            .map(|(_, r)| r.clone())
+            .collect();
+        out.sort_by(|a, b| a.jid.cmp(&b.jid));
+        Ok(out)
+    }
+
+    async fn room_archive_position(
+        &self,
+        account: &BareJid,
+        room: &BareJid,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .lock()?
+            .room_positions
+            .get(&(account.clone(), room.clone()))
+            .cloned())
+    }
+
+    async fn store_room_page(
+        &self,
+        account: &BareJid,
+        room: &BareJid,
+        msgs: &[NewMessage],
+        position: Option<&str>,
+    ) -> Result<Vec<Inserted>> {
+        // One lock for the page and the position: committed together.
+        let mut inner = self.lock()?;
+        let out = msgs.iter().map(|m| inner.insert(account, m)).collect();
+        if let Some(p) = position {
+            inner
+                .room_positions
+                .insert((account.clone(), room.clone()), p.to_owned());
+        }
         Ok(out)
     }
 }

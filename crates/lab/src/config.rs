@@ -112,6 +112,8 @@ network_settings = {{ nagle = false; }}
 modules_enabled = {{
     "roster"; "saslauth"; "tls"; "disco"; "carbons"; "pep"; "mam";
     "csi_simple"; "smacks"; "ping"; "admin_adhoc"; "admin_shell";
+    -- XEP-0402 bookmarks (with the XEP-0048 #compat view): rooms joined on every device.
+    "bookmarks";
 }}
 modules_disabled = {{ "s2s"; "s2s_auth_certs"; }}
 
@@ -122,6 +124,9 @@ Component {muc} "muc"
     ssl = {ssl}
     modules_enabled = {{ "muc_mam" }}
     muc_log_expires_after = "never"
+    -- Every room archives (its history reaches every device through XEP-0313).
+    muc_log_by_default = true
+    muc_log_all_rooms = true
 
 Component {upload} "http_file_share"
     ssl = {ssl}

@@ -17,11 +17,13 @@ pub(crate) async fn insert_in(
 ) -> Result<Inserted> {
     let read = msg.direction == Direction::Out;
     let (secs, nanos) = split_time(msg.timestamp);
+    let room = msg.room.as_ref();
     let inserted: Option<(i64, i64)> = sqlx::query_as(
         "INSERT INTO message (conversation_id, direction, sender, body, server_time, \
-         server_time_ns, via, origin_id, stanza_id, stanza_attr_id, delivered, read, rank) \
+         server_time_ns, via, origin_id, stanza_id, stanza_attr_id, delivered, read, rank, \
+         occupant_nick, occupant_id, mention) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, \
-                 (SELECT COALESCE(MAX(rank), 0) + 1 FROM message)) \
+                 (SELECT COALESCE(MAX(rank), 0) + 1 FROM message), ?12, ?13, ?14) \
          ON CONFLICT DO NOTHING RETURNING id, rank",
     )
     .bind(conversation_id)
@@ -35,6 +37,9 @@ pub(crate) async fn insert_in(
     .bind(msg.keys.stanza_id.as_deref())
     .bind(msg.stanza_attr_id.as_deref())
     .bind(read)
+    .bind(room.map(|r| r.nick.as_str()))
+    .bind(room.and_then(|r| r.occupant_id.as_deref()))
+    .bind(room.is_some_and(|r| r.mention))
     .fetch_optional(&mut *conn)
     .await
     .map_err(sql("inserting message"))?;
@@ -54,6 +59,7 @@ pub(crate) async fn insert_in(
             keys: msg.keys.clone(),
             stanza_attr_id: msg.stanza_attr_id.clone(),
             rank,
+            room: msg.room.clone(),
         }));
     }
 

@@ -1,11 +1,11 @@
 //! tandem-store: the SQLite implementation of [`tandem_core::store::Store`].
 //!
-//! [`SqliteStore`] keeps one profile's messages, archive position and devices in a SQLite
-//! database run in WAL mode, with numbered migrations embedded from `migrations/`. Its
+//! [`SqliteStore`] keeps one profile's messages, archive positions, devices and rooms in a
+//! SQLite database run in WAL mode, with numbered migrations embedded from `migrations/`. Its
 //! semantics are those of [`tandem_core::store::MemoryStore`], checked by the same contract
 //! suite; deduplication is enforced by partial unique indexes, and every write runs in one
-//! `BEGIN IMMEDIATE` transaction, so an archive page and its position commit together or not
-//! at all.
+//! `BEGIN IMMEDIATE` transaction, so an archive page (a room's too) and its position commit
+//! together or not at all.
 //!
 //! Failures of the database surface as [`Error::Storage`] (whose message names what was being
 //! done, e.g. the path being opened), rows this version cannot read as [`Error::Corrupt`].

@@ -7,6 +7,7 @@ use sqlx::Row;
 use tandem_core::model::{
     DedupKeys, Device, DeviceType, Direction, MessageId, Show, StoredMessage, Via,
 };
+use tandem_core::room::{Room, RoomMeta, RoomNotify};
 use tandem_core::{Error, Result};
 
 /// A time as the two columns it is stored in: seconds and nanoseconds.
@@ -32,7 +33,9 @@ where
         .map_err(|e| Error::Corrupt(format!("{what}: column {name}: {e}")))
 }
 
-/// A message row of `conversation`.
+/// A message row of `conversation`: the columns id, direction, sender, body, server_time,
+/// server_time_ns, via, origin_id, stanza_id, stanza_attr_id, delivered, seen, read, rank,
+/// occupant_nick, occupant_id and mention.
 pub(crate) fn message_from_row(row: &SqliteRow, conversation: &BareJid) -> Result<StoredMessage> {
     let id: i64 = column(row, "message", "id")?;
     let what = format!("message {id}");
@@ -50,6 +53,23 @@ pub(crate) fn message_from_row(row: &SqliteRow, conversation: &BareJid) -> Resul
         column(row, &what, "server_time")?,
         column(row, &what, "server_time_ns")?,
     )?;
+    // A room message names its occupant; a one-to-one message has no occupant columns.
+    let occupant_nick: Option<String> = column(row, &what, "occupant_nick")?;
+    let occupant_id: Option<String> = column(row, &what, "occupant_id")?;
+    let mention: bool = column(row, &what, "mention")?;
+    let room = match occupant_nick {
+        Some(nick) => Some(RoomMeta {
+            nick,
+            occupant_id,
+            mention,
+        }),
+        None if occupant_id.is_none() && !mention => None,
+        None => {
+            return Err(Error::Corrupt(format!(
+                "{what}: occupant-id or mention without an occupant nick"
+            )))
+        }
+    };
     Ok(StoredMessage {
         id: MessageId(id),
         conversation: conversation.clone(),
@@ -67,6 +87,26 @@ pub(crate) fn message_from_row(row: &SqliteRow, conversation: &BareJid) -> Resul
         },
         stanza_attr_id: column(row, &what, "stanza_attr_id")?,
         rank: column(row, &what, "rank")?,
+        room,
+    })
+}
+
+/// A room row.
+pub(crate) fn room_from_row(row: &SqliteRow) -> Result<Room> {
+    let jid: String = column(row, "room", "jid")?;
+    let what = format!("room {jid:?}");
+    let jid =
+        BareJid::new(&jid).map_err(|e| Error::Corrupt(format!("{what}: not a bare JID: {e}")))?;
+    let notify: String = column(row, &what, "notify")?;
+    let notify = RoomNotify::parse(&notify)
+        .ok_or_else(|| Error::Corrupt(format!("{what}: unknown notify setting {notify:?}")))?;
+    Ok(Room {
+        name: column(row, &what, "name")?,
+        nick: column(row, &what, "nick")?,
+        autojoin: column(row, &what, "autojoin")?,
+        gone: column(row, &what, "gone")?,
+        jid,
+        notify,
     })
 }
 

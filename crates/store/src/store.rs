@@ -4,12 +4,15 @@ use chrono::{DateTime, Utc};
 use jid::BareJid;
 use tandem_core::model::{ConversationSummary, Device, MessageId, NewMessage, Show, StoredMessage};
 use tandem_core::readstate::ReadPosition;
+use tandem_core::room::Room;
 use tandem_core::store::{Inserted, Store};
 use tandem_core::{Error, Result};
 
 use crate::ids::WriteIds;
 use crate::insert::insert_in;
-use crate::rows::{column, device_from_row, join_time, message_from_row, split_time};
+use crate::rows::{
+    column, device_from_row, join_time, message_from_row, room_from_row, split_time,
+};
 use crate::{sql, SqliteStore};
 
 impl Store for SqliteStore {
@@ -35,11 +38,7 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         let mut ids = WriteIds::new(self);
         let account_id = ids.account(&mut tx, account).await?;
-        let mut out = Vec::with_capacity(msgs.len());
-        for msg in msgs {
-            let conversation_id = ids.conversation(&mut tx, account_id, &msg.peer).await?;
-            out.push(insert_in(&mut tx, conversation_id, msg).await?);
-        }
+        let out = insert_page(&mut tx, &mut ids, account_id, msgs).await?;
         if let Some(position) = position {
             sqlx::query(
                 "INSERT INTO sync_state (account_id, archive_position) VALUES (?1, ?2) \
@@ -74,7 +73,8 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, stanza_attr_id, delivered, seen, read, rank FROM message WHERE conversation_id = ?1 \
+             stanza_id, stanza_attr_id, delivered, seen, read, rank, occupant_nick, occupant_id, \
+             mention FROM message WHERE conversation_id = ?1 \
              ORDER BY server_time, rank, id",
         )
         .bind(conversation_id)
@@ -89,14 +89,21 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         };
         // One query: each conversation's newest message through message_history (read
-        // backwards), its unread count through message_unread.
+        // backwards), its unread count through message_unread, its unread mentions through
+        // message_mention, whether it is a room through the room table's primary key.
         let rows = sqlx::query(
             "SELECT c.peer, m.id, m.direction, m.sender, m.body, m.server_time, \
                m.server_time_ns, m.via, m.origin_id, m.stanza_id, m.stanza_attr_id, m.delivered, m.seen, \
-               m.read, m.rank, \
+               m.read, m.rank, m.occupant_nick, m.occupant_id, m.mention, \
                (SELECT COUNT(*) FROM message u \
                   WHERE u.conversation_id = c.id AND u.direction = 'in' AND u.read = 0) \
-                 AS unread \
+                 AS unread, \
+               (SELECT COUNT(*) FROM message n \
+                  WHERE n.conversation_id = c.id AND n.direction = 'in' AND n.read = 0 \
+                    AND n.mention = 1) \
+                 AS mentions, \
+               EXISTS (SELECT 1 FROM room r WHERE r.account_id = c.account_id AND r.jid = c.peer) \
+                 AS is_room \
              FROM conversation c \
              JOIN message m ON m.id = ( \
                  SELECT l.id FROM message l WHERE l.conversation_id = c.id \
@@ -116,10 +123,15 @@ impl Store for SqliteStore {
                 let unread: i64 = column(row, "conversation", "unread")?;
                 let unread = u64::try_from(unread)
                     .map_err(|_| Error::Corrupt(format!("unread count {unread}")))?;
+                let mentions: i64 = column(row, "conversation", "mentions")?;
+                let mentions = u64::try_from(mentions)
+                    .map_err(|_| Error::Corrupt(format!("mention count {mentions}")))?;
                 Ok(ConversationSummary {
                     last: message_from_row(row, &peer)?,
                     peer,
                     unread,
+                    room: column(row, "conversation", "is_room")?,
+                    mentions,
                 })
             })
             .collect()
@@ -156,7 +168,8 @@ impl Store for SqliteStore {
         };
         let rows = sqlx::query(
             "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, stanza_attr_id, delivered, seen, read, rank FROM message \
+             stanza_id, stanza_attr_id, delivered, seen, read, rank, occupant_nick, occupant_id, \
+             mention FROM message \
              WHERE conversation_id = ?1 AND (server_time, rank, id) < (?2, ?3, ?4) \
              ORDER BY server_time DESC, rank DESC, id DESC LIMIT ?5",
         )
@@ -370,4 +383,110 @@ impl Store for SqliteStore {
         .map_err(sql("reading devices"))?;
         rows.iter().map(device_from_row).collect()
     }
+
+    async fn upsert_room(&self, account: &BareJid, room: &Room) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let mut ids = WriteIds::new(self);
+        let account_id = ids.account(&mut tx, account).await?;
+        // An upsert, not INSERT OR REPLACE: the room's archive position (room_sync) and its
+        // messages stay as they are.
+        sqlx::query(
+            "INSERT INTO room (account_id, jid, name, nick, autojoin, notify, gone) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (account_id, jid) DO UPDATE SET \
+               name = excluded.name, nick = excluded.nick, autojoin = excluded.autojoin, \
+               notify = excluded.notify, gone = excluded.gone",
+        )
+        .bind(account_id)
+        .bind(room.jid.as_str())
+        .bind(room.name.as_deref())
+        .bind(&room.nick)
+        .bind(room.autojoin)
+        .bind(room.notify.as_str())
+        .bind(room.gone.as_deref())
+        .execute(&mut *tx)
+        .await
+        .map_err(sql("saving room"))?;
+        self.commit(tx, ids.learned).await
+    }
+
+    async fn rooms(&self, account: &BareJid) -> Result<Vec<Room>> {
+        let Some(account_id) = self.find_account(account).await? else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "SELECT jid, name, nick, autojoin, notify, gone FROM room \
+             WHERE account_id = ?1 ORDER BY jid",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(sql("reading rooms"))?;
+        rows.iter().map(room_from_row).collect()
+    }
+
+    async fn room_archive_position(
+        &self,
+        account: &BareJid,
+        room: &BareJid,
+    ) -> Result<Option<String>> {
+        let Some(account_id) = self.find_account(account).await? else {
+            return Ok(None);
+        };
+        let position: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT archive_position FROM room_sync WHERE account_id = ?1 AND room = ?2",
+        )
+        .bind(account_id)
+        .bind(room.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(sql("reading room archive position"))?;
+        Ok(position.flatten())
+    }
+
+    async fn store_room_page(
+        &self,
+        account: &BareJid,
+        room: &BareJid,
+        msgs: &[NewMessage],
+        position: Option<&str>,
+    ) -> Result<Vec<Inserted>> {
+        if msgs.is_empty() && position.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let mut ids = WriteIds::new(self);
+        let account_id = ids.account(&mut tx, account).await?;
+        let out = insert_page(&mut tx, &mut ids, account_id, msgs).await?;
+        if let Some(position) = position {
+            sqlx::query(
+                "INSERT INTO room_sync (account_id, room, archive_position) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (account_id, room) \
+                 DO UPDATE SET archive_position = excluded.archive_position",
+            )
+            .bind(account_id)
+            .bind(room.as_str())
+            .bind(position)
+            .execute(&mut *tx)
+            .await
+            .map_err(sql("saving room archive position"))?;
+        }
+        self.commit(tx, ids.learned).await?;
+        Ok(out)
+    }
+}
+
+/// Stores a page of messages in an open write transaction, each in its own conversation.
+async fn insert_page(
+    tx: &mut sqlx::SqliteConnection,
+    ids: &mut WriteIds<'_>,
+    account_id: i64,
+    msgs: &[NewMessage],
+) -> Result<Vec<Inserted>> {
+    let mut out = Vec::with_capacity(msgs.len());
+    for msg in msgs {
+        let conversation_id = ids.conversation(&mut *tx, account_id, &msg.peer).await?;
+        out.push(insert_in(&mut *tx, conversation_id, msg).await?);
+    }
+    Ok(out)
 }

@@ -32,6 +32,7 @@ fn archived(i: usize) -> NewMessage {
             origin_id: Some(format!("origin-{i}")),
         },
         stanza_attr_id: Some(format!("origin-{i}")),
+        room: None,
     }
 }
 

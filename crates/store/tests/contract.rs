@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use tandem_core::model::{ConversationSummary, Device, MessageId, NewMessage, StoredMessage};
+use tandem_core::room::Room;
 use tandem_core::store::{Inserted, Store};
 use tandem_core::{BareJid, Result};
 use tandem_store::SqliteStore;
@@ -94,6 +95,30 @@ impl Store for FileStore {
     }
     async fn devices(&self, account: &BareJid) -> Result<Vec<Device>> {
         self.store.devices(account).await
+    }
+    async fn upsert_room(&self, account: &BareJid, room: &Room) -> Result<()> {
+        self.store.upsert_room(account, room).await
+    }
+    async fn rooms(&self, account: &BareJid) -> Result<Vec<Room>> {
+        self.store.rooms(account).await
+    }
+    async fn room_archive_position(
+        &self,
+        account: &BareJid,
+        room: &BareJid,
+    ) -> Result<Option<String>> {
+        self.store.room_archive_position(account, room).await
+    }
+    async fn store_room_page(
+        &self,
+        account: &BareJid,
+        room: &BareJid,
+        msgs: &[NewMessage],
+        position: Option<&str>,
+    ) -> Result<Vec<Inserted>> {
+        self.store
+            .store_room_page(account, room, msgs, position)
+            .await
     }
 }
 

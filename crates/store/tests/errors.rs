@@ -74,6 +74,7 @@ async fn damaged_history(damage: &str) -> Error {
         via: Via::Live,
         keys: DedupKeys::default(),
         stanza_attr_id: None,
+        room: None,
     };
     store.insert_message(&alice, &msg).await.expect("insert");
     sqlx::query(damage)
@@ -105,6 +106,10 @@ async fn corrupt_message_rows_are_reported_as_corrupt() {
         (
             "UPDATE message SET body = CAST(x'c328' AS TEXT)",
             "column body",
+        ),
+        (
+            "UPDATE message SET occupant_nick = CAST(x'c328' AS TEXT)",
+            "column occupant_nick",
         ),
     ] {
         match damaged_history(damage).await {
@@ -168,4 +173,36 @@ async fn corrupt_device_rows_are_reported_as_corrupt() {
         .expect("count")
         .get("n");
     assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn corrupt_room_rows_are_reported_as_corrupt() {
+    let store = SqliteStore::open_in_memory().await.expect("open");
+    sqlx::query("INSERT INTO account (id, jid) VALUES (1, 'alice@example.org')")
+        .execute(store.pool())
+        .await
+        .expect("account");
+    for (row, expected) in [
+        ("('room@example.org/alice', NULL)", "not a bare JID"),
+        ("('room@example.org', CAST(x'c328' AS TEXT))", "column name"),
+    ] {
+        sqlx::query("DELETE FROM room")
+            .execute(store.pool())
+            .await
+            .expect("clear");
+        sqlx::query(&format!(
+            "INSERT INTO room (account_id, jid, name, nick, autojoin, notify) \
+             SELECT 1, column1, column2, 'alice', 1, 'all' FROM (VALUES {row})"
+        ))
+        .execute(store.pool())
+        .await
+        .expect("insert room");
+        match store.rooms(&bare("alice@example.org")).await {
+            Err(Error::Corrupt(text)) => {
+                assert!(text.contains(expected), "{row}: {text}");
+                assert!(text.starts_with("room \"room@example.org"), "{text}");
+            }
+            other => panic!("{row}: expected Corrupt, got {other:?}"),
+        }
+    }
 }

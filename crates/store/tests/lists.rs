@@ -45,6 +45,7 @@ async fn big_profile(store: &SqliteStore) -> BareJid {
                         origin_id: None,
                     },
                     stanza_attr_id: None,
+                    room: None,
                 }
             })
             .collect();
@@ -92,7 +93,11 @@ async fn the_conversation_list_of_20000_messages_is_quick_and_uses_the_indexes()
         &store,
         "SELECT c.peer, \
            (SELECT COUNT(*) FROM message u \
-              WHERE u.conversation_id = c.id AND u.direction = 'in' AND u.read = 0) \
+              WHERE u.conversation_id = c.id AND u.direction = 'in' AND u.read = 0), \
+           (SELECT COUNT(*) FROM message n \
+              WHERE n.conversation_id = c.id AND n.direction = 'in' AND n.read = 0 \
+                AND n.mention = 1), \
+           EXISTS (SELECT 1 FROM room r WHERE r.account_id = c.account_id AND r.jid = c.peer) \
          FROM conversation c \
          JOIN message m ON m.id = ( \
              SELECT l.id FROM message l WHERE l.conversation_id = c.id \
@@ -102,9 +107,11 @@ async fn the_conversation_list_of_20000_messages_is_quick_and_uses_the_indexes()
     )
     .await;
     assert!(plan.contains("message_unread"), "{plan}");
+    assert!(plan.contains("COVERING INDEX message_mention"), "{plan}");
     assert!(plan.contains("message_history"), "{plan}");
+    assert!(plan.contains("SEARCH r USING"), "{plan}");
     assert!(
-        !plan.contains("SCAN u") && !plan.contains("SCAN l"),
+        !plan.contains("SCAN u") && !plan.contains("SCAN l") && !plan.contains("SCAN n"),
         "{plan}"
     );
 }

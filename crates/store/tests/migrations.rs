@@ -2,7 +2,12 @@
 
 use std::path::Path;
 
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::Row;
+use tandem_core::model::{DedupKeys, Direction, NewMessage, Via};
+use tandem_core::room::{Room, RoomMeta, RoomNotify};
+use tandem_core::store::{Inserted, Store};
+use tandem_core::testing::{alice, at, bare, bob, jid};
 use tandem_core::Error;
 use tandem_store::SqliteStore;
 
@@ -27,7 +32,10 @@ async fn reopening_runs_no_migration_twice_and_records_every_version() {
         .iter()
         .map(|r| (r.get("version"), r.get("success")))
         .collect();
-    assert_eq!(applied, [(1, true), (2, true), (3, true), (4, true)]);
+    assert_eq!(
+        applied,
+        [(1, true), (2, true), (3, true), (4, true), (5, true)]
+    );
     store.close().await;
 }
 
@@ -151,4 +159,185 @@ async fn a_database_from_a_newer_version_is_refused_with_a_clear_error() {
     let text = err.to_string();
     assert!(text.contains("profile.db"), "{text}");
     assert!(text.contains("migration 9999"), "{text}");
+}
+
+/// A database file at schema version `version`: the crate's first `version` migrations,
+/// applied by a migrator of their own (as that older release would have).
+async fn database_at_version(path: &Path, version: i64) -> sqlx::SqlitePool {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let older = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(&source).expect("migrations") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().into_string().expect("utf-8 name");
+        let number: i64 = name[..4].parse().expect("numbered migration");
+        if number <= version {
+            std::fs::copy(entry.path(), older.path().join(&name)).expect("copy");
+        }
+    }
+    let migrator = sqlx::migrate::Migrator::new(older.path())
+        .await
+        .expect("migrator");
+    let pool = sqlx::SqlitePool::connect_with(
+        SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .foreign_keys(true),
+    )
+    .await
+    .expect("connect");
+    migrator.run(&pool).await.expect("older migrations");
+    pool
+}
+
+#[tokio::test]
+async fn a_version_4_database_upgrades_to_rooms_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("profile.db");
+    let pool = database_at_version(&path, 4).await;
+    for sql in [
+        "INSERT INTO account (id, jid) VALUES (1, 'alice@example.org')",
+        "INSERT INTO conversation (id, account_id, peer, read_up_to) \
+         VALUES (1, 1, 'bob@example.org', 1)",
+        "INSERT INTO message (id, conversation_id, direction, sender, body, server_time, via, \
+         stanza_id, read, rank) \
+         VALUES (1, 1, 'in', 'bob@example.org/desk', 'old, read', 1700000001, 'archive', 'S1', 1, 1)",
+        "INSERT INTO message (id, conversation_id, direction, sender, body, server_time, via, \
+         stanza_id, read, rank) \
+         VALUES (2, 1, 'in', 'bob@example.org/desk', 'old, unread', 1700000002, 'live', 'S2', 0, 2)",
+        "INSERT INTO sync_state (account_id, archive_position) VALUES (1, 'S2')",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    pool.close().await;
+
+    let store = open(&path).await;
+    let history = store.history(&alice(), &bob()).await.expect("history");
+    let bodies: Vec<&str> = history.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["old, read", "old, unread"]);
+    assert!(history.iter().all(|m| m.room.is_none()), "{history:?}");
+    assert_eq!(
+        (history[0].read, history[1].read, history[1].rank),
+        (true, false, 2)
+    );
+    assert_eq!(
+        store
+            .archive_position(&alice())
+            .await
+            .expect("pos")
+            .as_deref(),
+        Some("S2")
+    );
+    let list = store.conversations(&alice()).await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (list[0].unread, list[0].room, list[0].mentions),
+        (1, false, 0)
+    );
+    assert_eq!(store.read_positions(&alice()).await.expect("read").len(), 1);
+    // Old keys still deduplicate.
+    let copy = NewMessage {
+        peer: bob(),
+        from: jid("bob@example.org/desk"),
+        direction: Direction::In,
+        body: "old, unread".into(),
+        timestamp: at(2),
+        via: Via::Archive,
+        keys: DedupKeys {
+            stanza_id: Some("S2".into()),
+            origin_id: None,
+        },
+        stanza_attr_id: None,
+        room: None,
+    };
+    assert_eq!(
+        store.insert_message(&alice(), &copy).await.expect("insert"),
+        Inserted::Duplicate(history[1].id)
+    );
+
+    // And the new schema is there: rooms, their positions, room messages.
+    let lounge = Room {
+        jid: bare("lounge@conference.example.org"),
+        name: None,
+        nick: "alice".into(),
+        autojoin: true,
+        notify: RoomNotify::Mentions,
+        gone: None,
+    };
+    store.upsert_room(&alice(), &lounge).await.expect("room");
+    let in_room = NewMessage {
+        peer: lounge.jid.clone(),
+        from: jid("lounge@conference.example.org/bob"),
+        keys: DedupKeys {
+            stanza_id: Some("L1".into()),
+            origin_id: None,
+        },
+        room: Some(RoomMeta {
+            nick: "bob".into(),
+            occupant_id: None,
+            mention: true,
+        }),
+        ..copy
+    };
+    store
+        .store_room_page(&alice(), &lounge.jid, &[in_room], Some("L1"))
+        .await
+        .expect("room page");
+    assert_eq!(
+        store.rooms(&alice()).await.expect("rooms"),
+        std::slice::from_ref(&lounge)
+    );
+    let list = store.conversations(&alice()).await.expect("list");
+    let room = list.iter().find(|c| c.room).expect("the room is listed");
+    assert_eq!((room.peer.clone(), room.mentions), (lounge.jid, 1));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn the_database_checks_rooms_and_occupant_columns() {
+    let store = SqliteStore::open_in_memory().await.expect("open");
+    let pool = store.pool();
+    for sql in [
+        "INSERT INTO account (id, jid) VALUES (1, 'alice@example.org')",
+        "INSERT INTO conversation (id, account_id, peer) VALUES (1, 1, 'room@example.org')",
+        "INSERT INTO room (account_id, jid, nick, autojoin, notify) \
+         VALUES (1, 'room@example.org', 'alice', 1, 'mentions')",
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         occupant_nick, occupant_id, mention) \
+         VALUES (1, 'in', 'room@example.org/bob', 'hi', 0, 'live', 'bob', 'occ', 1)",
+    ] {
+        sqlx::query(sql).execute(pool).await.expect(sql);
+    }
+    for sql in [
+        // One room per account and JID.
+        "INSERT INTO room (account_id, jid, nick, autojoin, notify) \
+         VALUES (1, 'room@example.org', 'al', 0, 'all')",
+        // A nick, a known notify setting, a boolean autojoin, an account.
+        "INSERT INTO room (account_id, jid, nick, autojoin, notify) \
+         VALUES (1, 'r2@example.org', NULL, 1, 'all')",
+        "INSERT INTO room (account_id, jid, nick, autojoin, notify) \
+         VALUES (1, 'r2@example.org', 'alice', 1, 'loud')",
+        "INSERT INTO room (account_id, jid, nick, autojoin, notify) \
+         VALUES (1, 'r2@example.org', 'alice', 2, 'all')",
+        "INSERT INTO room (account_id, jid, nick, autojoin, notify) \
+         VALUES (7, 'r2@example.org', 'alice', 1, 'all')",
+        // An occupant-id or a mention needs an occupant; a mention is a boolean.
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         occupant_id) VALUES (1, 'in', 'room@example.org/bob', 'hi', 0, 'live', 'occ')",
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         mention) VALUES (1, 'in', 'room@example.org/bob', 'hi', 0, 'live', 1)",
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         occupant_nick, mention) VALUES (1, 'in', 'room@example.org/bob', 'hi', 0, 'live', 'bob', 2)",
+    ] {
+        assert!(
+            sqlx::query(sql).execute(pool).await.is_err(),
+            "accepted: {sql}"
+        );
+    }
+    let (unique, partial): (bool, bool) = sqlx::query_as(
+        "SELECT \"unique\", partial FROM pragma_index_list('message') WHERE name = 'message_mention'",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("message_mention");
+    assert!(!unique && partial, "message_mention is a partial index");
 }

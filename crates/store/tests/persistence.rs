@@ -26,6 +26,7 @@ fn incoming(body: &str, secs: i64, stanza_id: &str) -> NewMessage {
             origin_id: None,
         },
         stanza_attr_id: None,
+        room: None,
     }
 }
 

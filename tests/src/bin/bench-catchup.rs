@@ -53,6 +53,7 @@ async fn store_only(n: usize) -> Result<()> {
                 origin_id: Some(format!("origin-{i}")),
             },
             stanza_attr_id: Some(format!("m{i}")),
+            room: None,
         })
         .collect();
     let started = Instant::now();

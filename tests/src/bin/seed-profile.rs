@@ -75,6 +75,7 @@ async fn main() -> Result<()> {
                 origin_id: None,
             },
             stanza_attr_id: None,
+            room: None,
         });
         if page.len() == 50 {
             store.store_archive_page(&account, &page, None).await?;

@@ -18,6 +18,9 @@ import type {
   Me,
   MessageId,
   MessageView,
+  RoomAccess,
+  RoomInfo,
+  RoomNotify,
   SavedAccount,
   SignIn,
 } from './bindings';
@@ -79,6 +82,14 @@ export const history = (peer: string, before: MessageId | null, limit: number) =
   call<MessageView[]>('history', { peer, before, limit });
 export const send = (peer: string, body: string) => call<MessageView>('send', { peer, body });
 export const open = (peer: string | null) => call<null>('open', { peer });
+/** Joins a room on every device (`nick` null: the account's user part); `create` makes it. */
+export const joinRoom = (room: string, nick: string | null = null, create: RoomAccess | null = null) =>
+  call<null>('join_room', { room, nick, create });
+export const leaveRoom = (room: string) => call<null>('leave_room', { room });
+export const setRoomNotify = (room: string, notify: RoomNotify) =>
+  call<null>('set_room_notify', { room, notify });
+export const rooms = () => call<RoomInfo[]>('rooms');
+export const invite = (room: string, jid: string) => call<null>('invite', { room, jid });
 export const devices = () => call<DeviceStatus[]>('devices');
 export const settings = () => call<AppSettings>('settings');
 export const saveSettings = (settings: AppSettings) =>

@@ -19,6 +19,22 @@ export type OfflineReason = "connection_lost" | "requested";
 
 export type ErrorKind = "reconnecting" | "storage" | "forged" | "server" | "command";
 
+export type ChatKind = "chat" | "groupchat";
+
+export type RoomMeta = { 
+/**
+ * The occupant's nick (the resource of the room JID it came from).
+ */
+nick: string, 
+/**
+ * Its XEP-0421 occupant-id, when the room offers them: stable across nick changes.
+ */
+occupant_id: string | null, 
+/**
+ * It mentions us (our nick or a XEP-0372 reference to our JID).
+ */
+mention: boolean, };
+
 export type MessageView = { 
 /**
  * Row id.
@@ -68,13 +84,21 @@ archived: boolean,
 /**
  * How it arrived.
  */
-via: Via, };
+via: Via, 
+/**
+ * A one-to-one chat message or a room message.
+ */
+kind: ChatKind, 
+/**
+ * For a room message: the occupant who wrote it, and whether it mentions us.
+ */
+occupant: RoomMeta | null, };
 
 export type SilentReason = { "reason": "active_elsewhere", 
 /**
  * The active device's resource.
  */
-device: string, } | { "reason": "own_message" } | { "reason": "catch_up" } | { "reason": "already_read" } | { "reason": "viewing" };
+device: string, } | { "reason": "own_message" } | { "reason": "catch_up" } | { "reason": "already_read" } | { "reason": "viewing" } | { "reason": "not_mentioned" } | { "reason": "room_muted" };
 
 export type Decision = { "decision": "notify" } | { "decision": "silent" } & SilentReason;
 
@@ -197,6 +221,16 @@ notifications_suppressed: { [key in string]?: number },
  */
 duplicates_dropped: number, };
 
+export type RoomStatus = "joining" | "joined" | "left" | "gone";
+
+export type OccupantChange = { "kind": "joined" } | { "kind": "left" } | { "kind": "renamed", 
+/**
+ * The new nick.
+ */
+to: string, };
+
+export type RoomNotify = "all" | "mentions" | "none";
+
 export type Event = { "event": "connected", 
 /**
  * Our bound full JID.
@@ -290,7 +324,75 @@ state: QuietState,
 /**
  * Whether the server was told (it advertises `urn:xmpp:csi:0`).
  */
-server: boolean, } | { "event": "counters" } & Counters | { "event": "error", 
+server: boolean, } | { "event": "counters" } & Counters | { "event": "room", 
+/**
+ * The room.
+ */
+room: string, 
+/**
+ * Its state now.
+ */
+state: RoomStatus, 
+/**
+ * Why, in one line, when it left or is gone (kicked, destroyed, not found, ...).
+ */
+reason?: string, } | { "event": "occupant", 
+/**
+ * The room.
+ */
+room: string, 
+/**
+ * The occupant's nick (the old one for a nick change).
+ */
+nick: string, 
+/**
+ * What happened.
+ */
+change: OccupantChange, 
+/**
+ * Its role now (`moderator`, `participant`, `visitor`, `none`).
+ */
+role: string, 
+/**
+ * It is us.
+ */
+this_is_us: boolean, } | { "event": "room_catch_up", 
+/**
+ * The room.
+ */
+room: string, 
+/**
+ * New messages stored so far in this run.
+ */
+stored: number, 
+/**
+ * Copies that were already stored.
+ */
+duplicates: number, 
+/**
+ * The room's archive is done.
+ */
+done: boolean, } | { "event": "bookmarked", 
+/**
+ * The room.
+ */
+room: string, 
+/**
+ * Joined on every device (false: left everywhere).
+ */
+autojoin: boolean, } | { "event": "invite", 
+/**
+ * The room.
+ */
+room: string, 
+/**
+ * Who invites.
+ */
+from: string, 
+/**
+ * Their reason, if any.
+ */
+reason?: string, } | { "event": "error", 
 /**
  * What kind of failure it was.
  */
@@ -360,7 +462,7 @@ device: DeviceType, };
 
 export type ConversationSummary = { 
 /**
- * The contact's bare JID.
+ * The contact's bare JID, or the room's.
  */
 peer: string, 
 /**
@@ -370,7 +472,69 @@ last: MessageView,
 /**
  * Incoming messages not yet read.
  */
-unread: number, };
+unread: number, 
+/**
+ * The conversation is one of our rooms (`peer` is the room's JID).
+ */
+room: boolean, 
+/**
+ * Unread room messages that mention us (always 0 for a one-to-one chat).
+ */
+mentions: number, };
+
+export type RoomAccess = "open" | "members_only";
+
+export type Occupant = { 
+/**
+ * Their nick.
+ */
+nick: string, 
+/**
+ * Their role: `moderator`, `participant`, `visitor` or `none`.
+ */
+role: string, 
+/**
+ * Their affiliation: `owner`, `admin`, `member`, `outcast` or `none`.
+ */
+affiliation: string, 
+/**
+ * Their real bare JID, where the room shows it.
+ */
+jid: string | null, };
+
+export type RoomInfo = { 
+/**
+ * The room's bare JID.
+ */
+jid: string, 
+/**
+ * Its name (the bookmark's, else the room's own), if any.
+ */
+name: string | null, 
+/**
+ * Our nick in it.
+ */
+nick: string, 
+/**
+ * Joined on every device (the bookmark's autojoin).
+ */
+autojoin: boolean, 
+/**
+ * How it notifies.
+ */
+notify: RoomNotify, 
+/**
+ * Where it stands on this device.
+ */
+status: RoomStatus, 
+/**
+ * Why the room is gone (destroyed, or not found), once it is.
+ */
+gone: string | null, 
+/**
+ * Who is in it, by nick (empty unless joined).
+ */
+occupants: Array<Occupant>, };
 
 export type AppSettings = { 
 /**

@@ -16,7 +16,7 @@ use futures::StreamExt;
 use jid::{BareJid, FullJid, Jid};
 use tandem_core::activity::ActiveWindow;
 use tandem_core::counters::Counters;
-use tandem_core::engine::{self, Effect, Engine, EngineConfig, Input, SendError};
+use tandem_core::engine::{self, Effect, Engine, EngineConfig, Input, RoomView, SendError};
 use tandem_core::event::{ErrorKind, Event, OfflineReason};
 use tandem_core::model::{Show, StoredMessage};
 use tandem_core::status::DeviceStatus;
@@ -39,6 +39,9 @@ use reconnect::reconnector;
 
 pub use crate::wire::outbound::CAPS_NODE;
 
+/// How often the engine is told that time passed (`Input::Tick`).
+const TICK: Duration = Duration::from_secs(60);
+
 /// Events from the session, in order.
 pub type Events = mpsc::UnboundedReceiver<Event>;
 
@@ -52,6 +55,7 @@ enum Command {
     Raw(Box<Stanza>),
     Engine(engine::Command),
     Counters(oneshot::Sender<Counters>),
+    Rooms(oneshot::Sender<Vec<RoomView>>),
     Devices(oneshot::Sender<Result<Vec<DeviceStatus>, ClientError>>),
     Close {
         reply: oneshot::Sender<()>,
@@ -207,6 +211,47 @@ impl Session {
         self.engine(engine::Command::SetWindow(window)).await
     }
 
+    /// Joins a room on every device: bookmarks it (XEP-0402, autojoin) so each of our
+    /// devices joins it, and enters it here. `create`: create it when it does not exist
+    /// (`Some(true)`: members-only). Progress comes as `Event::Room`.
+    pub async fn join(
+        &self,
+        room: BareJid,
+        nick: Option<String>,
+        create: Option<bool>,
+    ) -> Result<(), ClientError> {
+        self.engine(engine::Command::Join { room, nick, create })
+            .await
+    }
+
+    /// Leaves a room on every device (its bookmark stays, with autojoin off).
+    pub async fn leave(&self, room: BareJid) -> Result<(), ClientError> {
+        self.engine(engine::Command::Leave(room)).await
+    }
+
+    /// How a room notifies: every message, mentions only (the default) or never.
+    pub async fn set_room_notify(
+        &self,
+        room: BareJid,
+        notify: tandem_core::room::RoomNotify,
+    ) -> Result<(), ClientError> {
+        self.engine(engine::Command::RoomNotify { room, notify })
+            .await
+    }
+
+    /// Invites a contact to a room we are in (XEP-0045 mediated invite).
+    pub async fn invite(&self, room: BareJid, invitee: BareJid) -> Result<(), ClientError> {
+        self.engine(engine::Command::Invite { room, invitee })
+            .await
+    }
+
+    /// Our rooms and where each stands on this device, with their occupants.
+    pub async fn rooms(&self) -> Result<Vec<RoomView>, ClientError> {
+        let (reply, rx) = oneshot::channel();
+        self.command(Command::Rooms(reply)).await?;
+        rx.await.map_err(|_| ClientError::Closed)
+    }
+
     /// This device's counters now.
     pub async fn counters(&self) -> Result<Counters, ClientError> {
         let (reply, rx) = oneshot::channel();
@@ -262,8 +307,14 @@ fn new_id() -> String {
 
 impl<S: Store + 'static> Actor<S> {
     async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        // Time for the engine (rooms' self-pings): once a minute, never a burst of catch-up
+        // ticks after a suspend.
+        let mut ticks = tokio::time::interval(TICK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
         loop {
             tokio::select! {
+                _ = ticks.tick() => self.input(Input::Tick).await,
                 item = self.stream.next() => match item {
                     Some(StreamItem::Stream(ev)) => self.on_stream_event(ev).await,
                     Some(StreamItem::Stanza(stanza)) => {
@@ -288,6 +339,9 @@ impl<S: Store + 'static> Actor<S> {
                     Some(Command::Send { to, body, reply }) => self.send_message(to, body, reply).await,
                     Some(Command::Raw(stanza)) => self.send_stanza(*stanza).await,
                     Some(Command::Engine(cmd)) => self.input(Input::Command(cmd)).await,
+                    Some(Command::Rooms(reply)) => {
+                        let _ = reply.send(self.engine.rooms());
+                    }
                     Some(Command::Counters(reply)) => {
                         let _ = reply.send(self.engine.counters(Utc::now()));
                     }

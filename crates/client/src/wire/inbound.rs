@@ -1,20 +1,31 @@
 //! Stanzas in: xmpp-parsers' types to the engine's [`Inbound`] facts (XEP-0280 carbons,
-//! XEP-0313 archive results, XEP-0060/XEP-0490 PubSub events, XEP-0184 receipts, XEP-0333
-//! markers, XEP-0359 ids, XEP-0203 delays, XEP-0319 idle, XEP-0030 disco).
+//! XEP-0313 archive results, XEP-0060/XEP-0490/XEP-0402 PubSub events and items, XEP-0184
+//! receipts, XEP-0333 markers, XEP-0359 ids, XEP-0203 delays, XEP-0319 idle, XEP-0030
+//! disco, XEP-0045 occupants, invitations and errors, XEP-0249 direct invitations,
+//! XEP-0421 occupant-ids, XEP-0372 mentions).
 
 use chrono::Utc;
+use jid::Jid;
 use tandem_core::engine::inbound::{
-    Answer, Envelope, Failure, Inbound, MessageFacts, MessageKind, PresenceFacts, PubsubItem,
-    Query, Stamp, MAX_MDS_ITEMS,
+    Answer, BookmarkFacts, Envelope, Failure, Inbound, InviteFacts, MessageFacts, MessageKind,
+    MucFacts, PresenceFacts, PubsubItem, Query, Stamp, MAX_MDS_ITEMS, MAX_REFERENCES,
 };
 use tandem_core::model::Show;
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::{
-    carbons, delay::Delay, disco, displayed_markers, iq::Iq, mam, message::Message,
-    message::MessageType, message_displayed, ns, presence, pubsub, receipts, stanza_error,
-    stanza_id,
+    bookmarks2, carbons, delay::Delay, disco, displayed_markers, iq::Iq, mam, message::Message,
+    message::MessageType, message_displayed, muc, ns, occupant_id, presence, pubsub, receipts,
+    stanza_error, stanza_id,
 };
 use tokio_xmpp::Stanza;
+
+use super::handmade::{self, DirectInvite, Reference};
+
+/// The most status codes one occupant presence is read for.
+pub const MAX_STATUS_CODES: usize = 16;
+
+/// The most features (and, separately, identities) one disco#info result is read for.
+pub const MAX_DISCO_FEATURES: usize = 256;
 
 /// Reads one stanza; `None` (with a logged reason) for what the engine has no use for or
 /// what does not parse as what it claims to be.
@@ -100,7 +111,9 @@ fn pubsub_event(outer: &Message, el: Element) -> Option<Inbound> {
         }
     };
     let pubsub::event::Payload::Items {
-        node, published, ..
+        node,
+        published,
+        retracted,
     } = event.payload
     else {
         return None;
@@ -108,20 +121,47 @@ fn pubsub_event(outer: &Message, el: Element) -> Option<Inbound> {
     let items = published
         .into_iter()
         .take(MAX_MDS_ITEMS)
-        .map(|item| PubsubItem {
-            id: item.id.map(|i| i.0),
-            displayed: item
-                .payload
-                .filter(|p| p.is("displayed", ns::MDS))
-                .and_then(|p| message_displayed::Displayed::try_from(p).ok())
-                .map(|d| (d.stanza_id.by, d.stanza_id.id)),
-        })
+        .map(|item| pubsub_item(item.id, item.payload))
         .collect();
     Some(Inbound::Pubsub {
         outer: envelope(outer),
         node: node.0,
         items,
+        retracted: retracted
+            .into_iter()
+            .take(MAX_MDS_ITEMS)
+            .map(|id| id.0)
+            .collect(),
     })
+}
+
+/// One item of a PubSub event or items result: its id, and what the engine reads of its
+/// payload (an MDS `<displayed/>`, a bookmark's `<conference/>`).
+fn pubsub_item(id: Option<pubsub::ItemId>, payload: Option<Element>) -> PubsubItem {
+    let mut item = PubsubItem {
+        id: id.map(|i| i.0),
+        ..PubsubItem::default()
+    };
+    let Some(payload) = payload else {
+        return item;
+    };
+    if payload.is("displayed", ns::MDS) {
+        item.displayed = message_displayed::Displayed::try_from(payload)
+            .ok()
+            .map(|d| (d.stanza_id.by, d.stanza_id.id));
+    } else if payload.is("conference", ns::BOOKMARKS2) {
+        match bookmarks2::Conference::try_from(payload) {
+            Ok(c) => {
+                item.bookmark = Some(BookmarkFacts {
+                    name: c.name,
+                    autojoin: c.autojoin,
+                    nick: c.nick.map(|n| n.as_str().to_owned()),
+                })
+            }
+            Err(e) => tracing::debug!(error = %e, "unreadable bookmark"),
+        }
+    }
+    item
 }
 
 /// The facts of one message, wrapper or not.
@@ -160,9 +200,49 @@ pub fn facts(m: &Message) -> MessageFacts {
             if let Ok(d) = displayed_markers::Displayed::try_from(p.clone()) {
                 f.displayed_of.get_or_insert(d.id.0);
             }
+        } else if p.is("occupant-id", ns::OID) && f.occupant_id.is_none() {
+            f.occupant_id = occupant_id_of(p);
+        } else if p.is("reference", handmade::NS_REFERENCE) && f.references.len() < MAX_REFERENCES {
+            if let Some(r) = Reference::parse(p).filter(Reference::is_mention) {
+                f.references.push(r.uri);
+            }
+        } else if p.is("x", ns::MUC_USER) && f.invite.is_none() {
+            f.invite = mediated_invite(m, p);
+        } else if p.is("x", handmade::NS_CONFERENCE) && f.invite.is_none() {
+            f.invite = DirectInvite::parse(p).map(|d| InviteFacts {
+                room: d.room,
+                from: m.from.clone(),
+                reason: d.reason,
+                direct: true,
+            });
         }
     }
+    f.subject = !m.subjects.is_empty();
     f
+}
+
+/// A XEP-0045 §7.8.2 invitation the room forwards: the room is the message's sender.
+fn mediated_invite(m: &Message, muc_user: &Element) -> Option<InviteFacts> {
+    let room = m.from.as_ref()?.to_bare();
+    let invite = muc_user.get_child("invite", ns::MUC_USER)?;
+    match muc::user::Invite::try_from(invite.clone()) {
+        Ok(invite) => Some(InviteFacts {
+            room,
+            from: invite.from,
+            reason: invite.reason.map(|r| r.trim().to_owned()),
+            direct: false,
+        }),
+        Err(e) => {
+            tracing::debug!(error = %e, "unreadable room invitation");
+            None
+        }
+    }
+}
+
+fn occupant_id_of(el: &Element) -> Option<String> {
+    occupant_id::OccupantId::try_from(el.clone())
+        .ok()
+        .map(|o| o.id)
 }
 
 fn delays(payloads: &[Element]) -> Vec<Stamp> {
@@ -177,7 +257,9 @@ fn delays(payloads: &[Element]) -> Vec<Stamp> {
         .collect()
 }
 
-/// A presence: available (with its show) or unavailable; anything else only for its delays.
+/// A presence: available (with its show) or unavailable, with a room's word on the occupant
+/// where it comes from a room; an error (a failed room join); anything else only for its
+/// delays.
 pub fn presence(p: &presence::Presence) -> Inbound {
     let show = match p.type_ {
         presence::Type::None => match p.show {
@@ -188,6 +270,12 @@ pub fn presence(p: &presence::Presence) -> Inbound {
             Some(presence::Show::Dnd) => Show::Dnd,
         },
         presence::Type::Unavailable => Show::Unavailable,
+        presence::Type::Error => {
+            return Inbound::PresenceError {
+                from: p.from.clone(),
+                failure: presence_failure(p),
+            }
+        }
         _ => {
             return Inbound::OtherPresence {
                 delays: delays(&p.payloads),
@@ -199,7 +287,110 @@ pub fn presence(p: &presence::Presence) -> Inbound {
         show,
         delays: delays(&p.payloads),
         idle: p.payloads.iter().any(|e| e.is("idle", ns::IDLE)),
+        muc: muc_facts(p),
     })
+}
+
+/// A XEP-0045 role as its attribute value (`moderator`).
+fn role_name(role: &muc::user::Role) -> &'static str {
+    use muc::user::Role;
+    match role {
+        Role::Moderator => "moderator",
+        Role::Participant => "participant",
+        Role::Visitor => "visitor",
+        Role::None => "none",
+    }
+}
+
+/// A XEP-0045 affiliation as its attribute value (`owner`).
+fn affiliation_name(affiliation: &muc::user::Affiliation) -> &'static str {
+    use muc::user::Affiliation;
+    match affiliation {
+        Affiliation::Owner => "owner",
+        Affiliation::Admin => "admin",
+        Affiliation::Member => "member",
+        Affiliation::Outcast => "outcast",
+        Affiliation::None => "none",
+    }
+}
+
+/// Why a presence of type `error` failed; `undefined-condition` when its `<error/>` is
+/// missing or unreadable.
+fn presence_failure(p: &presence::Presence) -> Failure {
+    let error = p
+        .payloads
+        .iter()
+        .find(|e| e.is("error", ns::DEFAULT_NS))
+        .map(|e| stanza_error::StanzaError::try_from(e.clone()));
+    match error {
+        Some(Ok(error)) => failure(&error),
+        other => {
+            if let Some(Err(e)) = other {
+                tracing::debug!(error = %e, "unreadable presence error");
+            }
+            Failure {
+                condition: "undefined-condition".to_owned(),
+            }
+        }
+    }
+}
+
+/// The room's `<x xmlns='…muc#user'/>` in an occupant's presence, with its occupant-id.
+fn muc_facts(p: &presence::Presence) -> Option<MucFacts> {
+    let x = p.payloads.iter().find(|e| e.is("x", ns::MUC_USER))?;
+    let codes: Vec<u16> = x
+        .children()
+        .filter(|c| c.is("status", ns::MUC_USER))
+        .filter_map(|c| c.attr("code")?.parse().ok())
+        .take(MAX_STATUS_CODES)
+        .collect();
+    let mut f = MucFacts {
+        role: role_name(&muc::user::Role::None).to_owned(),
+        affiliation: affiliation_name(&muc::user::Affiliation::None).to_owned(),
+        destroyed: handmade::destroy_reason(x),
+        occupant_id: p
+            .payloads
+            .iter()
+            .find(|e| e.is("occupant-id", ns::OID))
+            .and_then(occupant_id_of),
+        ..MucFacts::default()
+    };
+    let mut nick = None;
+    if let Some(item) = x.get_child("item", ns::MUC_USER) {
+        match muc::user::Item::try_from(item.clone()) {
+            Ok(item) => {
+                f.role = role_name(&item.role).to_owned();
+                f.affiliation = affiliation_name(&item.affiliation).to_owned();
+                f.jid = item.jid.map(Jid::from);
+                nick = item.nick;
+            }
+            Err(e) => {
+                // Rooms are lenient where xmpp-parsers is not (a bare `jid`): read what can
+                // be read, each value still one XEP-0045 knows.
+                tracing::debug!(error = %e, "occupant item read leniently");
+                if let Some(role) = item
+                    .attr("role")
+                    .and_then(|r| r.parse::<muc::user::Role>().ok())
+                {
+                    f.role = role_name(&role).to_owned();
+                }
+                if let Some(affiliation) = item
+                    .attr("affiliation")
+                    .and_then(|a| a.parse::<muc::user::Affiliation>().ok())
+                {
+                    f.affiliation = affiliation_name(&affiliation).to_owned();
+                }
+                f.jid = item.attr("jid").and_then(|j| Jid::new(j).ok());
+                nick = item.attr("nick").map(str::to_owned);
+            }
+        }
+    }
+    // The item's nick is the new one only in a nick change (XEP-0045 §7.6).
+    if codes.contains(&303) {
+        f.new_nick = nick;
+    }
+    f.codes = codes;
+    Some(f)
 }
 
 fn iq_in(iq: Iq) -> Inbound {
@@ -260,11 +451,31 @@ fn answer(payload: Element) -> Answer {
                 identities: info
                     .identities
                     .into_iter()
+                    .take(MAX_DISCO_FEATURES)
                     .map(|i| (i.category, i.type_))
                     .collect(),
+                features: info.features.into_iter().take(MAX_DISCO_FEATURES).collect(),
             },
             Err(e) => {
                 tracing::debug!(error = %e, "malformed disco#info result");
+                Answer::Malformed
+            }
+        }
+    } else if payload.is("pubsub", ns::PUBSUB) && payload.get_child("items", ns::PUBSUB).is_some() {
+        // A XEP-0060 §6.5 items result (our bookmarks); other PubSub results (a publish's)
+        // carry nothing the engine reads.
+        match pubsub::PubSub::try_from(payload) {
+            Ok(pubsub::PubSub::Items(items)) => Answer::Items(
+                items
+                    .items
+                    .into_iter()
+                    .take(MAX_MDS_ITEMS)
+                    .map(|item| pubsub_item(item.id, item.payload))
+                    .collect(),
+            ),
+            Ok(_) => Answer::Empty,
+            Err(e) => {
+                tracing::debug!(error = %e, "malformed PubSub items result");
                 Answer::Malformed
             }
         }
@@ -275,19 +486,11 @@ fn answer(payload: Element) -> Answer {
 
 /// The defined condition as its element name (`item-not-found`).
 fn failure(error: &stanza_error::StanzaError) -> Failure {
-    let name = format!("{:?}", error.defined_condition);
-    let mut condition = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                condition.push('-');
-            }
-            condition.push(c.to_ascii_lowercase());
-        } else {
-            condition.push(c);
-        }
+    Failure {
+        condition: Element::from(error.defined_condition.clone())
+            .name()
+            .to_owned(),
     }
-    Failure { condition }
 }
 
 #[cfg(test)]
@@ -465,6 +668,7 @@ mod tests {
                 show: Show::Away,
                 delays: vec![],
                 idle: true,
+                muc: None,
             })
         );
     }

@@ -1,25 +1,32 @@
 //! Stanzas out: the engine's [`Outbound`] values to xmpp-parsers' types (XEP-0280 carbons,
-//! XEP-0313 queries, XEP-0060 publish with publish-options for XEP-0490, XEP-0352 client
-//! state, XEP-0115 caps, XEP-0319 idle, XEP-0184, XEP-0333, XEP-0359).
+//! XEP-0313 queries (ours and a room's), XEP-0060 items and publish with publish-options for
+//! XEP-0490 and XEP-0402, XEP-0352 client state, XEP-0115 caps, XEP-0319 idle, XEP-0184,
+//! XEP-0333, XEP-0359, XEP-0045 join, leave, invite and configuration, XEP-0410 self-ping).
 
-use jid::Jid;
+use jid::{BareJid, Jid};
 use tandem_core::engine::inbound::MessageKind;
 use tandem_core::engine::outbound::{Chat, Outbound, Reply, Request};
 use tandem_core::engine::MDS_NODE;
 use tandem_core::model::{DeviceType, Show};
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::{
-    caps, carbons, csi, data_forms, date::DateTime, disco, displayed_markers, hashes, idle, iq::Iq,
-    mam, message::Id, message::Message, message::MessageType, message_displayed, ns, presence,
-    pubsub, receipts, roster, rsm, stanza_error, stanza_id,
+    bookmarks2, caps, carbons, csi, data_forms, date::DateTime, disco, displayed_markers, hashes,
+    idle, iq::Iq, jid::ResourcePart, mam, message::Id, message::Message, message::MessageType,
+    message_displayed, muc, ns, ping, presence, pubsub, receipts, roster, rsm, stanza_error,
+    stanza_id,
 };
 use tokio_xmpp::Stanza;
+
+use super::handmade;
 
 /// Node advertised in our entity capabilities (XEP-0115).
 pub const CAPS_NODE: &str = "https://tandem.chat";
 
 /// The feature by which we ask for MDS notifications (XEP-0490, XEP-0163 `+notify`).
 pub const MDS_NODE_NOTIFY: &str = "urn:xmpp:mds:displayed:0+notify";
+
+/// The feature by which we ask for bookmark notifications (XEP-0402, XEP-0163 `+notify`).
+pub const BOOKMARKS_NODE_NOTIFY: &str = "urn:xmpp:bookmarks:1+notify";
 
 /// What goes on the wire: a stanza, or a nonza that tokio-xmpp cannot send itself
 /// (XEP-0352 client state, sent through the project's transport).
@@ -54,6 +61,21 @@ pub fn outbound(o: Outbound) -> Wire {
             idle_since,
             device,
         } => Wire::Stanza(Box::new(presence_of(show, idle_since, device).into())),
+        Outbound::JoinRoom { to } => {
+            let join = muc::Muc::new().with_history(muc::muc::History::new().with_maxstanzas(0));
+            Wire::Stanza(Box::new(
+                presence::Presence::available()
+                    .with_to(to)
+                    .with_payload(join)
+                    .into(),
+            ))
+        }
+        Outbound::LeaveRoom { to } => Wire::Stanza(Box::new(
+            presence::Presence::unavailable().with_to(to).into(),
+        )),
+        Outbound::InviteToRoom { room, invitee } => {
+            Wire::Stanza(Box::new(invite(room, invitee).into()))
+        }
         Outbound::ClientState { active } => {
             let el: Element = if active {
                 csi::Active.into()
@@ -87,14 +109,40 @@ pub fn outbound(o: Outbound) -> Wire {
     }
 }
 
-/// A chat message of ours: the body, origin-id, a receipt request and `<markable/>`.
+/// A chat message of ours: the body, origin-id, a receipt request and `<markable/>`; to a
+/// room (`MessageKind::Groupchat`), a `type='groupchat'` message to its bare JID with the
+/// body, origin-id and `<markable/>` but no receipt request (XEP-0184: not in rooms).
 pub fn chat(c: &Chat) -> Message {
-    let mut m = Message::chat(Some(c.to.clone()))
-        .with_body(Default::default(), c.body.clone())
-        .with_payload(stanza_id::OriginId { id: c.id.clone() })
-        .with_payload(receipts::Request)
-        .with_payload(displayed_markers::Markable);
+    let mut m = match c.kind {
+        MessageKind::Groupchat => Message::groupchat(Some(Jid::from(c.to.to_bare())))
+            .with_body(Default::default(), c.body.clone())
+            .with_payload(stanza_id::OriginId { id: c.id.clone() }),
+        _ => Message::chat(Some(c.to.clone()))
+            .with_body(Default::default(), c.body.clone())
+            .with_payload(stanza_id::OriginId { id: c.id.clone() })
+            .with_payload(receipts::Request),
+    }
+    .with_payload(displayed_markers::Markable);
     m.id = Some(Id(c.id.clone()));
+    m
+}
+
+/// A XEP-0045 §7.8.2 mediated invitation: `<x xmlns='…muc#user'><invite to='…'/></x>`,
+/// sent to the room, which forwards it.
+fn invite(room: BareJid, invitee: BareJid) -> Message {
+    let mut m = Message::normal(Some(Jid::from(room)));
+    m.id = Some(Id(uuid::Uuid::new_v4().to_string()));
+    m.payloads.push(
+        muc::MucUser {
+            invite: Some(muc::user::Invite {
+                from: None,
+                to: Some(Jid::from(invitee)),
+                reason: None,
+            }),
+            ..muc::MucUser::default()
+        }
+        .into(),
+    );
     m
 }
 
@@ -125,7 +173,10 @@ pub fn disco_info(device: DeviceType, node: Option<String>) -> disco::DiscoInfoR
             ns::DISPLAYED_MARKERS,
             ns::SID,
             ns::PING,
+            ns::MUC,
+            handmade::NS_CONFERENCE,
             MDS_NODE_NOTIFY,
+            BOOKMARKS_NODE_NOTIFY,
         ]
         .into_iter()
         .map(str::to_owned)
@@ -172,31 +223,55 @@ fn request_iq(id: String, to: Option<Jid>, request: Request) -> Iq {
                 items: vec![],
             },
         ),
-        Request::ArchivePage(page) => Iq::from_set(
-            id,
-            mam::Query {
-                queryid: Some(mam::QueryId(page.query_id)),
-                node: None,
-                form: None,
-                set: Some(rsm::SetQuery {
-                    max: Some(page.max),
-                    after: page.after,
-                    before: None,
-                    index: None,
-                }),
-                flip_page: false,
-            },
-        ),
-        Request::DiscoInfo => Iq::from_get(id, disco::DiscoInfoQuery { node: None }),
+        // A room's archive is queried like ours, only sent to the room (`to`).
+        Request::ArchivePage(page) | Request::RoomPage(page) => {
+            Iq::from_set(id, archive_query(page))
+        }
+        Request::DiscoInfo | Request::RoomInfo => {
+            Iq::from_get(id, disco::DiscoInfoQuery { node: None })
+        }
         Request::PublishMds {
             peer,
             stanza_id,
             by,
         } => Iq::from_set(id, mds_publish(&peer, stanza_id, by)),
+        Request::Bookmarks => Iq::from_get(
+            id,
+            pubsub::PubSub::Items(pubsub::pubsub::Items::new(ns::BOOKMARKS2)),
+        ),
+        Request::PublishBookmark {
+            room,
+            name,
+            autojoin,
+            nick,
+        } => Iq::from_set(id, bookmark_publish(&room, name, autojoin, &nick)),
+        Request::SelfPing => Iq::from_get(id, ping::Ping),
+        Request::ConfigureRoom { members_only } => Iq::Set {
+            from: None,
+            to: None,
+            id,
+            payload: handmade::room_config(members_only),
+        },
     };
     match to {
         Some(to) => iq.with_to(to),
         None => iq,
+    }
+}
+
+/// One XEP-0313 page: after an archive id, at most `max` results, with our query id.
+fn archive_query(page: tandem_core::catchup::PageRequest) -> mam::Query {
+    mam::Query {
+        queryid: Some(mam::QueryId(page.query_id)),
+        node: None,
+        form: None,
+        set: Some(rsm::SetQuery {
+            max: Some(page.max),
+            after: page.after,
+            before: None,
+            index: None,
+        }),
+        flip_page: false,
     }
 }
 
@@ -214,6 +289,44 @@ fn mds_publish(peer: &jid::BareJid, stanza_id: String, by: jid::BareJid) -> pubs
         publisher: None,
         payload: Some(displayed.into()),
     };
+    private_publish(MDS_NODE, item)
+}
+
+/// XEP-0402's publish of one room's bookmark (item id = the room's JID), with the
+/// publish-options it asks for. A nick that is not a valid resource (it could not be an
+/// occupant JID either) is left out, with a warning.
+fn bookmark_publish(
+    room: &BareJid,
+    name: Option<String>,
+    autojoin: bool,
+    nick: &str,
+) -> pubsub::PubSub {
+    let nick = match ResourcePart::new(nick) {
+        Ok(n) => Some(n.into_owned()),
+        Err(e) => {
+            tracing::warn!(error = %e, "bookmark published without its invalid nick");
+            None
+        }
+    };
+    let conference = bookmarks2::Conference {
+        autojoin,
+        name,
+        nick,
+        password: None,
+        extensions: None,
+    };
+    let item = pubsub::pubsub::Item {
+        id: Some(pubsub::ItemId(room.to_string())),
+        publisher: None,
+        payload: Some(conference.into()),
+    };
+    private_publish(ns::BOOKMARKS2, item)
+}
+
+/// A publish of `item` on our own PEP `node` with the publish-options XEP-0490 and XEP-0402
+/// ask for: persistent, as many items as there are conversations or rooms, no last item
+/// sent on subscription, only to ourselves.
+fn private_publish(node: &str, item: pubsub::pubsub::Item) -> pubsub::PubSub {
     let form = data_forms::DataForm::new(
         data_forms::DataFormType::Submit,
         "http://jabber.org/protocol/pubsub#publish-options",
@@ -233,7 +346,7 @@ fn mds_publish(peer: &jid::BareJid, stanza_id: String, by: jid::BareJid) -> pubs
     );
     pubsub::PubSub::Publish {
         publish: pubsub::pubsub::Publish {
-            node: pubsub::NodeName(MDS_NODE.to_owned()),
+            node: pubsub::NodeName(node.to_owned()),
             items: vec![item],
         },
         publish_options: Some(pubsub::pubsub::PublishOptions { form: Some(form) }),
@@ -342,6 +455,7 @@ mod tests {
             to: Jid::new("bob@example.net").expect("jid"),
             id: "m1".into(),
             body: "hi".into(),
+            kind: MessageKind::Chat,
         });
         let el = Element::from(m);
         assert!(el.get_child("request", ns::RECEIPTS).is_some());

@@ -63,6 +63,33 @@ pub struct MessageFacts {
     pub receipt_of: Option<String>,
     /// The message a XEP-0333 displayed marker in it names.
     pub displayed_of: Option<String>,
+    /// Its XEP-0421 `<occupant-id/>` (a room message; the room's word only where the room
+    /// advertises `urn:xmpp:occupant-id:0`).
+    pub occupant_id: Option<String>,
+    /// The URIs of its XEP-0372 `type='mention'` references (at most
+    /// [`MAX_REFERENCES`]).
+    pub references: Vec<String>,
+    /// It carries a `<subject/>` (a room's topic).
+    pub subject: bool,
+    /// A room invitation it carries (XEP-0045 mediated or XEP-0249 direct).
+    pub invite: Option<InviteFacts>,
+}
+
+/// The most XEP-0372 references one message is read for.
+pub const MAX_REFERENCES: usize = 16;
+
+/// A room invitation as the wire read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteFacts {
+    /// The room.
+    pub room: BareJid,
+    /// Who invites: the mediated invite's `from` (the inviter's JID, as the room says), or
+    /// the direct invite's sender.
+    pub from: Option<Jid>,
+    /// The reason given.
+    pub reason: Option<String>,
+    /// A XEP-0249 direct invite (sent by the inviter), not one mediated by the room.
+    pub direct: bool,
 }
 
 impl MessageFacts {
@@ -140,6 +167,7 @@ impl MessageFacts {
             via,
             keys,
             stanza_attr_id: self.id.clone(),
+            room: None,
         })
     }
 }
@@ -167,13 +195,46 @@ pub struct Envelope {
     pub delays: Vec<Stamp>,
 }
 
-/// One item of a PubSub event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One item of a PubSub event or of a PubSub items result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PubsubItem {
-    /// The item id (for MDS: the conversation's bare JID).
+    /// The item id (for MDS and bookmarks: the conversation's or the room's bare JID).
     pub id: Option<String>,
     /// For an MDS item (XEP-0490): the stanza-id it names, (by, id).
     pub displayed: Option<(Jid, String)>,
+    /// For a bookmark (XEP-0402 `<conference/>`): what it says.
+    pub bookmark: Option<BookmarkFacts>,
+}
+
+/// A XEP-0402 bookmark's `<conference/>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookmarkFacts {
+    /// Its name.
+    pub name: Option<String>,
+    /// Join it on every device.
+    pub autojoin: bool,
+    /// The nick to join with.
+    pub nick: Option<String>,
+}
+
+/// A room's word in an occupant's presence (XEP-0045 `<x xmlns='…muc#user'/>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MucFacts {
+    /// The occupant's role (`moderator`, `participant`, `visitor`, `none`).
+    pub role: String,
+    /// The occupant's affiliation (`owner`, `admin`, `member`, `outcast`, `none`).
+    pub affiliation: String,
+    /// The occupant's real JID, where the room shows it.
+    pub jid: Option<Jid>,
+    /// The new nick of a nick change (status 303).
+    pub new_nick: Option<String>,
+    /// The status codes (110 this is us, 201 new room, 303 nick change, 307 kicked, 332
+    /// system shutdown, ...), at most 16.
+    pub codes: Vec<u16>,
+    /// The room was destroyed: the reason given (possibly empty).
+    pub destroyed: Option<String>,
+    /// The occupant's XEP-0421 occupant-id.
+    pub occupant_id: Option<String>,
 }
 
 /// A presence as the wire read it.
@@ -187,6 +248,8 @@ pub struct PresenceFacts {
     pub delays: Vec<Stamp>,
     /// It carries XEP-0319 idle (the device went to the background).
     pub idle: bool,
+    /// From a room: the room's `<x xmlns='…muc#user'/>`.
+    pub muc: Option<MucFacts>,
 }
 
 /// An IQ get, by what it asks.
@@ -215,11 +278,15 @@ pub enum Answer {
         /// The archive has no more pages.
         complete: bool,
     },
-    /// A XEP-0030 disco#info result's identities: (category, type).
+    /// A XEP-0030 disco#info result's identities, (category, type), and features.
     DiscoInfo {
         /// The identities.
         identities: Vec<(String, String)>,
+        /// The features (at most 256).
+        features: Vec<String>,
     },
+    /// A XEP-0060 items result (at most [`MAX_MDS_ITEMS`] items are read).
+    Items(Vec<PubsubItem>),
     /// A payload the wire could not read as what it looks like (logged there).
     Malformed,
 }
@@ -275,10 +342,19 @@ pub enum Inbound {
         node: String,
         /// Its published items (at most [`MAX_MDS_ITEMS`] are read).
         items: Vec<PubsubItem>,
+        /// The ids of its retracted items (at most [`MAX_MDS_ITEMS`]).
+        retracted: Vec<String>,
     },
     /// A presence.
     Presence(PresenceFacts),
-    /// A presence the engine does not act on (subscription, probe, error), with its delays.
+    /// A presence of type `error` (for a room: the join failed).
+    PresenceError {
+        /// Who answers.
+        from: Option<Jid>,
+        /// Why.
+        failure: Failure,
+    },
+    /// A presence the engine does not act on (subscription, probe), with its delays.
     OtherPresence {
         /// Its delays (a held-back one still counts as held).
         delays: Vec<Stamp>,

@@ -25,6 +25,9 @@ pub enum SendError {
     /// A message with the same id is already stored.
     #[error("message id collision")]
     Collision,
+    /// The message is for a room this device is not in (yet).
+    #[error("not in the room {0} (join it first, or wait until it is joined)")]
+    NotInRoom(jid::BareJid),
     /// The store failed; nothing was sent.
     #[error(transparent)]
     Store(#[from] crate::Error),
@@ -57,14 +60,28 @@ impl Engine {
         if let Some(c) = body.chars().find(|c| !rules::xml_char(*c)) {
             return Err(SendError::Unsendable(u32::from(c)));
         }
+        let peer = to.to_bare();
+        let (from, room, kind, to) = if self.is_room(&peer) {
+            let (from, meta) = self
+                .own_room_meta(&peer)
+                .ok_or_else(|| SendError::NotInRoom(peer.clone()))?;
+            (
+                from,
+                Some(meta),
+                MessageKind::Groupchat,
+                Jid::from(peer.clone()),
+            )
+        } else {
+            let from = self
+                .jid
+                .clone()
+                .map(Jid::from)
+                .unwrap_or_else(|| Jid::from(self.cfg.account.clone()));
+            (from, None, MessageKind::Chat, to)
+        };
         let id = self.new_id();
-        let from = self
-            .jid
-            .clone()
-            .map(Jid::from)
-            .unwrap_or_else(|| Jid::from(self.cfg.account.clone()));
         let msg = NewMessage {
-            peer: to.to_bare(),
+            peer,
             from,
             direction: Direction::Out,
             body: body.clone(),
@@ -75,6 +92,7 @@ impl Engine {
                 origin_id: Some(id.clone()),
             },
             stanza_attr_id: Some(id.clone()),
+            room,
         };
         let stored = match store.insert_message(&self.cfg.account, &msg).await? {
             Inserted::New(stored) => stored,
@@ -84,7 +102,11 @@ impl Engine {
         let me = self.cfg.resource.clone();
         self.activity.observe(&me, Signal::SentMessage, now);
         // Replying reads the conversation up to the reply.
-        let from = stored.from.clone();
+        let from = if stored.room.is_some() {
+            Jid::from(self.cfg.account.clone())
+        } else {
+            stored.from.clone()
+        };
         self.move_read(
             store,
             &stored.conversation,
@@ -93,7 +115,7 @@ impl Engine {
             &from,
         )
         .await;
-        Ok((stored, Chat { to, id, body }))
+        Ok((stored, Chat { to, id, body, kind }))
     }
 
     pub(super) fn request_page(&mut self, req: PageRequest) {
@@ -191,8 +213,11 @@ impl Engine {
         m: MessageFacts,
         now: DateTime<Utc>,
     ) {
+        if let Some(invite) = &m.invite {
+            return self.on_invite(invite, m.from.as_ref());
+        }
         match m.kind {
-            MessageKind::Groupchat => return,
+            MessageKind::Groupchat => return self.on_room_message(store, &m, now).await,
             MessageKind::Error => {
                 tracing::info!(from = ?m.from, "message bounced with an error");
                 return;
@@ -241,7 +266,12 @@ impl Engine {
         }
     }
 
-    async fn store_live<S: Store>(&mut self, store: &S, msg: NewMessage, now: DateTime<Utc>) {
+    pub(super) async fn store_live<S: Store>(
+        &mut self,
+        store: &S,
+        msg: NewMessage,
+        now: DateTime<Utc>,
+    ) {
         match store.insert_message(&self.cfg.account, &msg).await {
             Ok(Inserted::New(stored)) => {
                 self.emit(Event::Message(MessageView::from(&stored)));

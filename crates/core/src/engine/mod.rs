@@ -30,11 +30,16 @@ pub mod inbound;
 mod messages;
 mod multidevice;
 pub mod outbound;
+mod rooms;
 
 pub use inbound::Inbound;
 pub use messages::SendError;
 pub use multidevice::MDS_NODE;
 pub use outbound::{Effect, Outbound};
+pub use rooms::{
+    OccupantInfo, RoomView, BOOKMARKS_NODE, MAX_OCCUPANTS, MAX_ROOMS, SELF_PING_IDLE,
+    SELF_PING_TIMEOUT,
+};
 
 /// What the engine of one device needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +74,31 @@ pub enum Command {
     Viewing(Option<BareJid>),
     /// A new active window (how long a device stays active after its last activity).
     SetWindow(ActiveWindow),
+    /// Join a room on every device (bookmarked with autojoin), or create it.
+    Join {
+        /// The room.
+        room: BareJid,
+        /// Our nick (default: the stored one, else our account's local part).
+        nick: Option<String>,
+        /// Create it if it does not exist: `Some(true)` members-only, `Some(false)` open.
+        create: Option<bool>,
+    },
+    /// Leave a room on every device (its bookmark stays, autojoin off).
+    Leave(BareJid),
+    /// How a room notifies.
+    RoomNotify {
+        /// The room.
+        room: BareJid,
+        /// The setting.
+        notify: crate::room::RoomNotify,
+    },
+    /// Invite a contact to a room we are in.
+    Invite {
+        /// The room.
+        room: BareJid,
+        /// The contact.
+        invitee: BareJid,
+    },
 }
 
 /// One input to the engine.
@@ -89,6 +119,8 @@ pub enum Input {
     Stanza(Box<Inbound>),
     /// A user command.
     Command(Command),
+    /// Time passes (about once a minute): rooms' self-pings.
+    Tick,
 }
 
 /// A request waiting for its answer.
@@ -99,6 +131,13 @@ enum Pending {
     ArchivePage,
     DiscoInfo(FullJid),
     MdsPublish,
+    Bookmarks,
+    BookmarkPublish(BareJid),
+    RoomInfo(BareJid),
+    RoomPage(BareJid),
+    SelfPing(BareJid),
+    /// Configuring a room we created; publish its bookmark after.
+    ConfigureRoom(BareJid, bool),
 }
 
 /// The state of one signed-in device, and the rules it applies to everything that happens.
@@ -138,6 +177,13 @@ pub struct Engine {
     devices: HashMap<String, Device>,
     /// Our other devices whose latest presence carried XEP-0319 idle, by resource.
     idle: HashSet<String>,
+    /// Our rooms on this device.
+    rooms: rooms::Rooms,
+    /// The bookmarks were fetched again after our PEP service learnt our caps.
+    bookmarks_refetched: bool,
+    /// Rooms joined or left here whose bookmark the server has not confirmed yet: a full
+    /// bookmark list asked for before is older than what the user just did.
+    bookmarks_local: HashSet<BareJid>,
 }
 
 impl fmt::Debug for Engine {
@@ -178,6 +224,9 @@ impl Engine {
             run_duplicates: 0,
             devices: HashMap::new(),
             idle: HashSet::new(),
+            rooms: HashMap::new(),
+            bookmarks_refetched: false,
+            bookmarks_local: HashSet::new(),
         }
     }
 
@@ -222,7 +271,9 @@ impl Engine {
                 if let Some(jid) = self.jid.clone() {
                     self.emit(Event::Connected { jid, resumed: true });
                 }
+                self.rooms_resumed(now);
             }
+            Input::Tick => self.rooms_tick(now),
             Input::Stanza(stanza) => self.receive(store, *stanza, now).await,
             Input::Command(cmd) => self.command(store, cmd, now).await,
         }
@@ -240,6 +291,12 @@ impl Engine {
             Command::Read(peer) => self.read_locally(store, peer, now).await,
             Command::Viewing(peer) => self.set_viewing(store, peer, now).await,
             Command::SetWindow(window) => self.activity.set_window(window.duration()),
+            Command::Join { room, nick, create } => {
+                self.join_room(store, room, nick, create, now).await
+            }
+            Command::Leave(room) => self.leave_room(store, room, now).await,
+            Command::RoomNotify { room, notify } => self.set_room_notify(store, room, notify).await,
+            Command::Invite { room, invitee } => self.invite(room, invitee),
         }
     }
 
@@ -335,6 +392,8 @@ impl Engine {
             }
             Err(e) => self.storage_error(format!("cannot read archive position: {e}")),
         }
+        // Rooms: the bookmarks say which to join.
+        self.rooms_online(store, now).await;
     }
 
     async fn receive<S: Store>(&mut self, store: &S, stanza: Inbound, now: DateTime<Utc>) {
@@ -360,15 +419,44 @@ impl Engine {
                 inner,
             } => {
                 self.note_held(&outer.delays, now);
-                self.on_archive_result(&outer, query_id, id, delay, inner, now);
+                if !self.on_room_archive_result(
+                    &outer,
+                    query_id.as_deref(),
+                    &id,
+                    delay,
+                    &inner,
+                    now,
+                ) {
+                    self.on_archive_result(&outer, query_id, id, delay, inner, now);
+                }
             }
-            Inbound::Pubsub { outer, node, items } => {
+            Inbound::Pubsub {
+                outer,
+                node,
+                items,
+                retracted,
+            } => {
                 self.note_held(&outer.delays, now);
-                self.on_pubsub(store, &outer, &node, &items, now).await;
+                if node == BOOKMARKS_NODE {
+                    if self.own_pep(&outer) {
+                        self.on_bookmarks(store, &items, &retracted, false, now)
+                            .await;
+                    } else {
+                        tracing::warn!(from = ?outer.from, "dropped a bookmark event not from our own account");
+                    }
+                } else {
+                    self.on_pubsub(store, &outer, &node, &items, now).await;
+                }
             }
             Inbound::Presence(p) => {
                 self.note_held(&p.delays, now);
-                self.on_presence(store, p, now).await;
+                if !self.on_room_presence(store, &p, now).await {
+                    self.on_presence(store, p, now).await;
+                }
+            }
+            Inbound::PresenceError { from, failure } => {
+                self.on_room_presence_error(store, from.as_ref(), &failure, now)
+                    .await;
             }
             Inbound::OtherPresence { delays } => self.note_held(&delays, now),
             Inbound::Get { from, id, query } => self.answer_get(from, id, query),
@@ -393,7 +481,7 @@ impl Engine {
             }
             Inbound::Error { from, id, failure } => {
                 if let Some(purpose) = self.take_pending(&id, from.as_ref()) {
-                    self.on_iq_error(purpose, failure);
+                    self.on_iq_error(store, purpose, failure, now).await;
                 }
             }
         }
@@ -401,6 +489,12 @@ impl Engine {
 
     fn answer_get(&mut self, from: Option<Jid>, id: String, query: inbound::Query) {
         let Some(to) = from else { return };
+        // Our PEP service asking what we are (XEP-0115) is when it learns our `+notify`
+        // interests: bookmarks published before that were not sent to us, so ask again.
+        let pep_learns = matches!(query, inbound::Query::DiscoInfo { .. })
+            && to.try_as_full().is_err()
+            && to.to_bare() == self.cfg.account;
+        tracing::debug!(from = %to, ?query, pep_learns, "answering a query");
         let reply = match query {
             inbound::Query::DiscoInfo { node } => outbound::Reply::DiscoInfo {
                 node,
@@ -410,6 +504,9 @@ impl Engine {
             inbound::Query::Other => outbound::Reply::ServiceUnavailable,
         };
         self.send(Outbound::Reply { to, id, reply });
+        if pep_learns {
+            self.bookmarks_after_caps();
+        }
     }
 
     async fn on_result<S: Store>(
@@ -422,6 +519,36 @@ impl Engine {
         match purpose {
             Pending::Carbons => self.mark_ready(),
             Pending::Roster | Pending::MdsPublish => {}
+            Pending::BookmarkPublish(room) => self.on_bookmarked(room),
+            Pending::ConfigureRoom(room, bookmark) => self.on_room_configured(&room, bookmark),
+            Pending::Bookmarks => {
+                let items = match answer {
+                    inbound::Answer::Items(items) => items,
+                    _ => Vec::new(),
+                };
+                self.on_bookmarks(store, &items, &[], true, now).await;
+            }
+            Pending::RoomInfo(room) => {
+                let features = match answer {
+                    inbound::Answer::DiscoInfo { features, .. } => features,
+                    _ => Vec::new(),
+                };
+                self.on_room_info(store, &room, &features).await;
+            }
+            Pending::RoomPage(room) => match answer {
+                inbound::Answer::Fin { last, complete } => {
+                    self.finish_room_page(store, &room, last, complete, now)
+                        .await
+                }
+                _ => {
+                    self.error(
+                        ErrorKind::Server,
+                        format!("{room}'s archive answered without <fin/>; its catch-up stopped"),
+                    );
+                    self.end_room_catch_up(&room);
+                }
+            },
+            Pending::SelfPing(room) => self.on_self_ping(&room, None, now),
             Pending::ArchivePage => match answer {
                 inbound::Answer::Fin { last, complete } => {
                     self.finish_page(store, last, complete, now).await
@@ -436,7 +563,7 @@ impl Engine {
             },
             Pending::DiscoInfo(full) => {
                 // Only the device itself describes it (`take_pending` checked who answered).
-                let inbound::Answer::DiscoInfo { identities } = answer else {
+                let inbound::Answer::DiscoInfo { identities, .. } = answer else {
                     return;
                 };
                 let device_type = identities
@@ -452,8 +579,35 @@ impl Engine {
         }
     }
 
-    fn on_iq_error(&mut self, purpose: Pending, failure: inbound::Failure) {
+    async fn on_iq_error<S: Store>(
+        &mut self,
+        store: &S,
+        purpose: Pending,
+        failure: inbound::Failure,
+        now: DateTime<Utc>,
+    ) {
         match purpose {
+            Pending::Bookmarks => self.on_bookmarks_error(store, failure, now).await,
+            Pending::BookmarkPublish(room) => {
+                self.bookmarks_local.remove(&room);
+                self.error(
+                ErrorKind::Server,
+                    format!(
+                        "could not publish the room bookmark (XEP-0402): {}; other devices will not follow",
+                        failure.condition
+                    ),
+                );
+            }
+            Pending::RoomInfo(room) => self.on_room_info(store, &room, &[]).await,
+            Pending::RoomPage(room) => self.on_room_page_error(&room, &failure),
+            Pending::SelfPing(room) => self.on_self_ping(&room, Some(&failure), now),
+            Pending::ConfigureRoom(room, _) => self.error(
+                ErrorKind::Server,
+                format!(
+                    "could not configure the new room {room}: {}",
+                    failure.condition
+                ),
+            ),
             Pending::Carbons => {
                 self.error(
                     ErrorKind::Server,
@@ -500,6 +654,14 @@ impl Engine {
                 ),
             ),
         }
+    }
+
+    /// A PEP event from our own account (our bare JID, or no `from`).
+    fn own_pep(&self, outer: &inbound::Envelope) -> bool {
+        outer
+            .from
+            .as_ref()
+            .is_none_or(|f| f.try_as_full().is_err() && f.to_bare() == self.cfg.account)
     }
 
     fn mark_ready(&mut self) {

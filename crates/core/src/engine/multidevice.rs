@@ -151,6 +151,7 @@ impl Engine {
         }
         let input = NotifyInput::from(m);
         let viewing = notify::viewing(self.viewing.as_ref(), self.quiet, &m.conversation);
+        self.room_reply_reads(store, m).await;
         let decision = decide(
             &input,
             &self.activity,
@@ -158,6 +159,7 @@ impl Engine {
             viewing,
             now,
         );
+        let decision = self.room_decision(m, decision);
         if decision == Decision::Notify {
             let newest = self
                 .notified
@@ -286,12 +288,17 @@ impl Engine {
         // for the newest incoming message. XEP-0333 names the message by its own `id`, never
         // by our archive's stanza-id: that id is our server's, and handing it to the contact
         // let a contact aim forged claims at one particular message.
-        let marker_id = self
-            .find_named(store, &peer, |m| {
+        // Rooms: no marker to the room (everyone would see it); MDS tells our devices.
+        let room = self.is_room(&peer);
+        let marker_id = if room {
+            None
+        } else {
+            self.find_named(store, &peer, |m| {
                 m.direction == Direction::In && m.stanza_attr_id.is_some()
             })
             .await
-            .and_then(|m| m.stanza_attr_id);
+            .and_then(|m| m.stanza_attr_id)
+        };
         if let Some(of) = marker_id {
             let id = self.new_id();
             self.send(Outbound::Displayed {
@@ -307,7 +314,12 @@ impl Engine {
             .await
             .and_then(|m| m.keys.stanza_id);
         if let Some(stanza_id) = stamped {
-            let by = self.cfg.account.clone();
+            // A room's messages carry the room's stanza-ids; ours carry our server's.
+            let by = if room {
+                peer.clone()
+            } else {
+                self.cfg.account.clone()
+            };
             self.request(
                 None,
                 Request::PublishMds {
@@ -346,9 +358,15 @@ impl Engine {
             let Some(peer) = item.id.as_deref().and_then(|id| BareJid::new(id).ok()) else {
                 continue;
             };
-            // Only a stanza-id our own server stamped names one of our messages.
+            // Only a stanza-id our own server stamped names one of our messages; in a room,
+            // only one the room stamped.
+            let stamper = if self.is_room(&peer) {
+                peer.clone()
+            } else {
+                account.clone()
+            };
             let Some((_, id)) = item.displayed.as_ref().filter(|(by, id)| {
-                !id.is_empty() && by.try_as_full().is_err() && by.to_bare() == account
+                !id.is_empty() && by.try_as_full().is_err() && by.to_bare() == stamper
             }) else {
                 continue;
             };
@@ -428,7 +446,7 @@ impl Engine {
     /// The newest stored message of the conversation that `named` picks out. Reads the
     /// history backwards a page at a time: what a marker, an MDS item or a read names is
     /// nearly always recent, and a long conversation is never loaded whole.
-    async fn find_named<S: Store>(
+    pub(super) async fn find_named<S: Store>(
         &mut self,
         store: &S,
         peer: &BareJid,

@@ -19,6 +19,8 @@ pub struct Chat {
     pub id: String,
     /// The text.
     pub body: String,
+    /// One-to-one (`Chat`) or to a room (`Groupchat`: no receipt request).
+    pub kind: MessageKind,
 }
 
 /// A request the engine waits an answer for.
@@ -36,10 +38,37 @@ pub enum Request {
     PublishMds {
         /// The conversation (the item id).
         peer: BareJid,
-        /// The stanza-id (by our account) of the newest message read.
+        /// The stanza-id (by our account, or for a room by the room) of the newest message
+        /// read.
         stanza_id: String,
-        /// Our account (the stanza-id's `by`).
+        /// Who stamped the stanza-id: our account, or the room.
         by: BareJid,
+    },
+    /// XEP-0402: our bookmarks (the items of our PEP node `urn:xmpp:bookmarks:1`).
+    Bookmarks,
+    /// XEP-0402: publish one room's bookmark (item id = the room's JID) with
+    /// `pubsub#access_model` whitelist and `pubsub#persist_items`.
+    PublishBookmark {
+        /// The room.
+        room: BareJid,
+        /// Its name.
+        name: Option<String>,
+        /// Join it on every device.
+        autojoin: bool,
+        /// Our nick.
+        nick: String,
+    },
+    /// XEP-0030: what a room offers (`to` is the room).
+    RoomInfo,
+    /// XEP-0313: one page of a room's archive (`to` is the room).
+    RoomPage(PageRequest),
+    /// XEP-0410: are we still in the room? (a ping to our own occupant JID).
+    SelfPing,
+    /// XEP-0045 §10.1: configure a room we just created (`to` is the room): an instant
+    /// room, or members-only.
+    ConfigureRoom {
+        /// Only members may enter.
+        members_only: bool,
     },
 }
 
@@ -91,6 +120,24 @@ pub enum Outbound {
         idle_since: Option<DateTime<Utc>>,
         /// What this device is (its caps hash is computed from it).
         device: DeviceType,
+    },
+    /// XEP-0045: enter a room as `to` (room/nick), asking for no history
+    /// (`<history maxstanzas='0'/>`): the room's archive brings it.
+    JoinRoom {
+        /// Our occupant JID.
+        to: FullJid,
+    },
+    /// XEP-0045: leave a room (unavailable presence to our occupant JID).
+    LeaveRoom {
+        /// Our occupant JID.
+        to: FullJid,
+    },
+    /// XEP-0045 mediated invite, sent through the room.
+    InviteToRoom {
+        /// The room.
+        room: BareJid,
+        /// Who is invited.
+        invitee: BareJid,
     },
     /// XEP-0352 client state: `<active/>` or `<inactive/>`.
     ClientState {

@@ -11,6 +11,7 @@ mod dedup;
 mod devices;
 mod marks;
 mod order;
+mod rooms;
 
 pub use dedup::{
     a_duplicate_fills_in_missing_keys, accounts_are_isolated, archive_pages_commit_their_position,
@@ -26,6 +27,13 @@ pub use order::{
     an_archive_copy_puts_a_live_copy_in_the_server_s_order,
     conversations_are_listed_newest_first_with_unread_counts, history_is_oldest_first,
     history_pages_walk_back_oldest_first,
+};
+pub use rooms::{
+    a_room_message_keeps_its_occupant_and_mention, a_room_page_commits_with_its_position,
+    conversations_mark_rooms_and_count_unread_mentions, one_to_one_conversations_are_not_rooms,
+    replacing_a_room_keeps_its_archive_position_and_messages,
+    room_archive_positions_are_per_room_and_apart_from_the_account_s,
+    rooms_are_upserted_and_listed_by_jid, the_same_stanza_id_in_two_rooms_is_two_messages,
 };
 
 /// A message in alice's conversation with bob.
@@ -53,6 +61,7 @@ pub fn msg(
             origin_id: origin_id.map(Into::into),
         },
         stanza_attr_id: origin_id.map(Into::into),
+        room: None,
     }
 }
 
@@ -76,7 +85,15 @@ macro_rules! store_contract_tests {
             reading_marks_messages_up_to_the_position,
             conversations_are_listed_newest_first_with_unread_counts,
             history_pages_walk_back_oldest_first,
-            devices_are_tracked_per_resource
+            devices_are_tracked_per_resource,
+            rooms_are_upserted_and_listed_by_jid,
+            replacing_a_room_keeps_its_archive_position_and_messages,
+            room_archive_positions_are_per_room_and_apart_from_the_account_s,
+            a_room_page_commits_with_its_position,
+            a_room_message_keeps_its_occupant_and_mention,
+            conversations_mark_rooms_and_count_unread_mentions,
+            one_to_one_conversations_are_not_rooms,
+            the_same_stanza_id_in_two_rooms_is_two_messages
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {

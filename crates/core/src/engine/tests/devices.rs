@@ -65,6 +65,7 @@ async fn another_device_coming_online_is_asked_what_it_is() {
         id,
         answer: Answer::DiscoInfo {
             identities: vec![("client".into(), "phone".into())],
+            features: vec![],
         },
     })
     .await;

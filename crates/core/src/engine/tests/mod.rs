@@ -184,6 +184,7 @@ pub(crate) fn device_presence(resource: &str, show: Show, idle: bool) -> Inbound
         show,
         delays: vec![],
         idle,
+        muc: None,
     })
 }
 
@@ -200,4 +201,5 @@ mod messages;
 mod properties;
 mod quiet_mode;
 mod read_state;
+mod rooms;
 mod sign_in;

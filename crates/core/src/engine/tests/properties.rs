@@ -95,11 +95,13 @@ proptest! {
                     }
                     Delivery::Read => rig.command(Command::Read(peer.clone())).await,
                     Delivery::Mds(n) => rig.stanza(Inbound::Pubsub {
+                        retracted: vec![],
                         outer: Envelope::default(),
                         node: MDS_NODE.into(),
                         items: vec![PubsubItem {
                             id: Some(peer.to_string()),
                             displayed: Some((jid("alice@example.org"), format!("sid-{n}"))),
+                            bookmark: None,
                         }],
                     }).await,
                     Delivery::Tick => {

@@ -98,9 +98,11 @@ async fn an_mds_item_from_our_account_reads_and_one_from_anybody_else_does_not()
     let item = PubsubItem {
         id: Some("bob@example.net".into()),
         displayed: Some((jid("alice@example.org"), "sid-1".into())),
+        bookmark: None,
     };
     let forged = rig
         .stanza(Inbound::Pubsub {
+            retracted: vec![],
             outer: Envelope {
                 from: Some(jid("mallory@example.net")),
                 delays: vec![],
@@ -112,6 +114,7 @@ async fn an_mds_item_from_our_account_reads_and_one_from_anybody_else_does_not()
     assert!(events(&forged).is_empty());
     let own = rig
         .stanza(Inbound::Pubsub {
+            retracted: vec![],
             outer: own_envelope(),
             node: MDS_NODE.into(),
             items: vec![item],
