@@ -14,8 +14,8 @@ use tandem_core::model::Show;
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::{
     bookmarks2, carbons, delay::Delay, disco, displayed_markers, iq::Iq, mam, message::Message,
-    message::MessageType, message_displayed, muc, ns, occupant_id, presence, pubsub, receipts,
-    stanza_error, stanza_id,
+    message::MessageType, message_displayed, muc, ns, occupant_id, presence, private, pubsub,
+    receipts, stanza_error, stanza_id,
 };
 use tokio_xmpp::Stanza;
 
@@ -476,6 +476,30 @@ fn answer(payload: Element) -> Answer {
             Ok(_) => Answer::Empty,
             Err(e) => {
                 tracing::debug!(error = %e, "malformed PubSub items result");
+                Answer::Malformed
+            }
+        }
+    } else if payload.is("query", ns::PRIVATE) {
+        // XEP-0048 bookmarks in private storage (XEP-0049): servers without XEP-0402.
+        match private::Query::try_from(payload) {
+            Ok(q) => Answer::Items(
+                q.storage
+                    .conferences
+                    .into_iter()
+                    .take(MAX_MDS_ITEMS)
+                    .map(|c| PubsubItem {
+                        id: Some(c.jid.to_string()),
+                        displayed: None,
+                        bookmark: Some(BookmarkFacts {
+                            name: c.name,
+                            autojoin: c.autojoin,
+                            nick: c.nick.map(|n| n.to_string()),
+                        }),
+                    })
+                    .collect(),
+            ),
+            Err(e) => {
+                tracing::debug!(error = %e, "malformed private storage result");
                 Answer::Malformed
             }
         }

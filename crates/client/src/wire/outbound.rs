@@ -10,10 +10,10 @@ use tandem_core::engine::MDS_NODE;
 use tandem_core::model::{DeviceType, Show};
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::{
-    bookmarks2, caps, carbons, csi, data_forms, date::DateTime, disco, displayed_markers, hashes,
-    idle, iq::Iq, jid::ResourcePart, mam, message::Id, message::Message, message::MessageType,
-    message_displayed, muc, ns, ping, presence, pubsub, receipts, roster, rsm, stanza_error,
-    stanza_id,
+    bookmarks, bookmarks2, caps, carbons, csi, data_forms, date::DateTime, disco,
+    displayed_markers, hashes, idle, iq::Iq, jid::ResourcePart, mam, message::Id, message::Message,
+    message::MessageType, message_displayed, muc, ns, ping, presence, private, pubsub, receipts,
+    roster, rsm, stanza_error, stanza_id,
 };
 use tokio_xmpp::Stanza;
 
@@ -245,6 +245,30 @@ fn request_iq(id: String, to: Option<Jid>, request: Request) -> Iq {
             autojoin,
             nick,
         } => Iq::from_set(id, bookmark_publish(&room, name, autojoin, &nick)),
+        Request::LegacyBookmarks => Iq::from_get(
+            id,
+            private::Query {
+                storage: bookmarks::Storage::new(),
+            },
+        ),
+        Request::StoreLegacyBookmarks(rooms) => Iq::from_set(
+            id,
+            private::Query {
+                storage: bookmarks::Storage {
+                    conferences: rooms
+                        .into_iter()
+                        .map(|r| bookmarks::Conference {
+                            autojoin: r.autojoin,
+                            jid: r.jid,
+                            name: r.name,
+                            nick: ResourcePart::new(&r.nick).ok().map(|n| n.into_owned()),
+                            password: None,
+                        })
+                        .collect(),
+                    urls: vec![],
+                },
+            },
+        ),
         Request::SelfPing => Iq::from_get(id, ping::Ping),
         Request::ConfigureRoom { members_only } => Iq::Set {
             from: None,

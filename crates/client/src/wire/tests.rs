@@ -1115,3 +1115,98 @@ fn our_features_include_rooms_and_the_caps_hash_matches_them() {
     let ours = caps::Caps::try_from(c.clone()).expect("caps");
     assert_eq!((ours.hash, ours.ver), (hash.algo, hash.hash));
 }
+
+#[test]
+fn xep_0048_private_storage_bookmarks_are_read_as_items() {
+    // XEP-0048 §3.3 (retrieving bookmarks from XEP-0049 private storage).
+    let got = stanza(
+        "<iq xmlns='jabber:client' type='result' id='pip1'>\
+           <query xmlns='jabber:iq:private'>\
+             <storage xmlns='storage:bookmarks'>\
+               <conference name='Council of Oberon' autojoin='true' \
+                 jid='council@conference.underhill.org'>\
+                 <nick>Puck</nick>\
+               </conference>\
+             </storage>\
+           </query>\
+         </iq>",
+    );
+    let Inbound::Result { answer, .. } = got else {
+        panic!("a result: {got:?}")
+    };
+    let Answer::Items(items) = answer else {
+        panic!("an items answer: {answer:?}")
+    };
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0].id.as_deref(),
+        Some("council@conference.underhill.org")
+    );
+    let b = items[0].bookmark.clone().expect("a bookmark");
+    assert!(b.autojoin);
+    assert_eq!(b.nick.as_deref(), Some("Puck"));
+    assert_eq!(b.name.as_deref(), Some("Council of Oberon"));
+}
+
+#[test]
+fn xep_0048_bookmarks_are_stored_whole_in_private_storage() {
+    use tandem_core::room::{Room, RoomNotify};
+    let room = |jid: &str, autojoin: bool| Room {
+        jid: bare(jid),
+        name: Some("Council".into()),
+        nick: "Puck".into(),
+        autojoin,
+        notify: RoomNotify::Mentions,
+        gone: None,
+    };
+    let el = xml(outbound(Outbound::Request {
+        id: "pip2".into(),
+        to: None,
+        request: Request::StoreLegacyBookmarks(vec![
+            room("council@conference.underhill.org", true),
+            room("garden@conference.underhill.org", false),
+        ]),
+    }));
+    assert_eq!(el.attr("type"), Some("set"));
+    let storage = el
+        .get_child("query", "jabber:iq:private")
+        .and_then(|q| q.get_child("storage", "storage:bookmarks"))
+        .expect("storage");
+    let conferences: Vec<(Option<&str>, Option<&str>, String)> = storage
+        .children()
+        .map(|c| {
+            (
+                c.attr("jid"),
+                c.attr("autojoin"),
+                c.get_child("nick", "storage:bookmarks")
+                    .map(|n| n.text())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        conferences,
+        vec![
+            (
+                Some("council@conference.underhill.org"),
+                Some("true"),
+                "Puck".to_owned()
+            ),
+            (
+                Some("garden@conference.underhill.org"),
+                Some("false"),
+                "Puck".to_owned()
+            ),
+        ]
+    );
+    let el = xml(outbound(Outbound::Request {
+        id: "pip3".into(),
+        to: None,
+        request: Request::LegacyBookmarks,
+    }));
+    assert_eq!(el.attr("type"), Some("get"));
+    assert!(el
+        .get_child("query", "jabber:iq:private")
+        .and_then(|q| q.get_child("storage", "storage:bookmarks"))
+        .is_some());
+}

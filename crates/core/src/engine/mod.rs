@@ -131,6 +131,8 @@ enum Pending {
     ArchivePage,
     DiscoInfo(FullJid),
     MdsPublish,
+    /// What our account offers (whether bookmarks are XEP-0402 or XEP-0048).
+    AccountInfo,
     Bookmarks,
     BookmarkPublish(BareJid),
     RoomInfo(BareJid),
@@ -184,6 +186,9 @@ pub struct Engine {
     /// Rooms joined or left here whose bookmark the server has not confirmed yet: a full
     /// bookmark list asked for before is older than what the user just did.
     bookmarks_local: HashSet<BareJid>,
+    /// Where our bookmarks live, once our account said: XEP-0402 PEP (`Some(false)`) or
+    /// XEP-0048 private storage (`Some(true)`).
+    legacy_bookmarks: Option<bool>,
 }
 
 impl fmt::Debug for Engine {
@@ -227,6 +232,7 @@ impl Engine {
             rooms: HashMap::new(),
             bookmarks_refetched: false,
             bookmarks_local: HashSet::new(),
+            legacy_bookmarks: None,
         }
     }
 
@@ -521,6 +527,13 @@ impl Engine {
             Pending::Roster | Pending::MdsPublish => {}
             Pending::BookmarkPublish(room) => self.on_bookmarked(room),
             Pending::ConfigureRoom(room, bookmark) => self.on_room_configured(&room, bookmark),
+            Pending::AccountInfo => {
+                let features = match answer {
+                    inbound::Answer::DiscoInfo { features, .. } => features,
+                    _ => Vec::new(),
+                };
+                self.on_account_info(&features);
+            }
             Pending::Bookmarks => {
                 let items = match answer {
                     inbound::Answer::Items(items) => items,
@@ -587,6 +600,7 @@ impl Engine {
         now: DateTime<Utc>,
     ) {
         match purpose {
+            Pending::AccountInfo => self.on_account_info(&[rooms::BOOKMARKS_COMPAT.to_owned()]),
             Pending::Bookmarks => self.on_bookmarks_error(store, failure, now).await,
             Pending::BookmarkPublish(room) => {
                 self.bookmarks_local.remove(&room);

@@ -58,6 +58,10 @@ pub enum Request {
         /// Our nick.
         nick: String,
     },
+    /// XEP-0048: our bookmarks in private storage (XEP-0049), on servers without XEP-0402.
+    LegacyBookmarks,
+    /// XEP-0048: store every room's bookmark in private storage (it is one document).
+    StoreLegacyBookmarks(Vec<crate::room::Room>),
     /// XEP-0030: what a room offers (`to` is the room).
     RoomInfo,
     /// XEP-0313: one page of a room's archive (`to` is the room).

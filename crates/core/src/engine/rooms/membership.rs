@@ -24,7 +24,10 @@ impl Engine {
             *state = RoomState::new(state.room.clone(), now);
         }
         self.bookmarks_refetched = false;
-        self.request(None, Request::Bookmarks, Pending::Bookmarks);
+        // Where do our bookmarks live? XEP-0402 where the account says so, else XEP-0048.
+        self.legacy_bookmarks = None;
+        let account = Jid::from(self.cfg.account.clone());
+        self.request(Some(account), Request::DiscoInfo, Pending::AccountInfo);
         // What the user did here that the server never confirmed (the stream dropped
         // first) is published again, so no join or leave is lost.
         let unconfirmed: Vec<Room> = self
@@ -59,7 +62,23 @@ impl Engine {
     /// Our PEP service just learnt our `+notify` interests: fetch the bookmarks once more
     /// (once per stream), for any published between our sign-in's fetch and now.
     pub(in crate::engine) fn bookmarks_after_caps(&mut self) {
-        if !std::mem::replace(&mut self.bookmarks_refetched, true) {
+        // Only XEP-0402 notifies; and before our account said which kind it has, the first
+        // fetch is still to come (after this).
+        if !std::mem::replace(&mut self.bookmarks_refetched, true)
+            && self.legacy_bookmarks == Some(false)
+        {
+            self.request(None, Request::Bookmarks, Pending::Bookmarks);
+        }
+    }
+
+    /// Our account's features: fetch the bookmarks where they live.
+    pub(in crate::engine) fn on_account_info(&mut self, features: &[String]) {
+        let legacy = !features.iter().any(|f| f == BOOKMARKS_COMPAT);
+        self.legacy_bookmarks = Some(legacy);
+        if legacy {
+            tracing::info!("no XEP-0402 bookmarks on this server: using XEP-0048 private storage");
+            self.request(None, Request::LegacyBookmarks, Pending::Bookmarks);
+        } else {
             self.request(None, Request::Bookmarks, Pending::Bookmarks);
         }
     }
@@ -239,6 +258,24 @@ impl Engine {
     }
 
     pub(in crate::engine) fn publish_bookmark(&mut self, room: &Room) {
+        if self.legacy_bookmarks == Some(true) {
+            // XEP-0048 keeps every bookmark in one document: store it whole, with this one
+            // as it is now. (No notification reaches our other devices: they read it at
+            // their next sign-in.)
+            let mut all: Vec<Room> = self
+                .rooms
+                .values()
+                .filter(|s| s.room.jid != room.jid)
+                .map(|s| s.room.clone())
+                .collect();
+            all.push(room.clone());
+            all.sort_by(|a, b| a.jid.cmp(&b.jid));
+            return self.request(
+                None,
+                Request::StoreLegacyBookmarks(all),
+                Pending::BookmarkPublish(room.jid.clone()),
+            );
+        }
         self.request(
             None,
             Request::PublishBookmark {

@@ -29,6 +29,8 @@ mod presence;
 
 /// The PEP node of XEP-0402 bookmarks.
 pub const BOOKMARKS_NODE: &str = "urn:xmpp:bookmarks:1";
+/// Our account advertises XEP-0402 bookmarks (kept in sync with XEP-0048 private storage).
+pub const BOOKMARKS_COMPAT: &str = "urn:xmpp:bookmarks:1#compat";
 
 /// A room advertises XEP-0359 stanza-ids it stamps itself.
 const SID_FEATURE: &str = "urn:xmpp:sid:0";

@@ -4,6 +4,7 @@
 
 use super::super::inbound::{BookmarkFacts, MessageKind, MucFacts};
 use super::*;
+use crate::engine::rooms::BOOKMARKS_COMPAT;
 use crate::event::{OccupantChange, RoomStatus};
 use crate::room::{RoomMeta, RoomNotify};
 
@@ -91,11 +92,37 @@ fn room_events(effects: &[Effect]) -> Vec<(RoomStatus, Option<String>)> {
 impl Rig {
     /// Answers the sign-in's bookmarks request with these items.
     async fn bookmarks(&mut self, signed_in: &[Effect], items: Vec<PubsubItem>) -> Vec<Effect> {
-        let id =
-            request_id(signed_in, |r| matches!(r, Request::Bookmarks)).expect("bookmarks asked");
-        self.answer(id, Answer::Items(items)).await
+        self.bookmarks_on(signed_in, items, &[BOOKMARKS_COMPAT])
+            .await
     }
 
+    /// Answers the sign-in's question about our account (its `features`), then the bookmark
+    /// fetch that follows with these items.
+    async fn bookmarks_on(
+        &mut self,
+        signed_in: &[Effect],
+        items: Vec<PubsubItem>,
+        features: &[&str],
+    ) -> Vec<Effect> {
+        let info =
+            request_id(signed_in, |r| matches!(r, Request::DiscoInfo)).expect("account info asked");
+        let asked = self
+            .answer(
+                info,
+                Answer::DiscoInfo {
+                    identities: vec![("account".into(), "registered".into())],
+                    features: features.iter().map(|f| f.to_string()).collect(),
+                },
+            )
+            .await;
+        let id = request_id(&asked, |r| {
+            matches!(r, Request::Bookmarks | Request::LegacyBookmarks)
+        })
+        .expect("bookmarks asked");
+        let mut effects = asked;
+        effects.extend(self.answer(id, Answer::Items(items)).await);
+        effects
+    }
     /// Signs in with the room bookmarked, enters it and answers its disco#info (`features`)
     /// and, when it has an archive, an empty first page. Returns the effects of entering.
     async fn in_room(&mut self, features: &[&str]) -> Vec<Effect> {
@@ -922,4 +949,67 @@ async fn a_join_the_server_never_confirmed_is_published_again_at_the_next_sign_i
     rig.input(Input::Suspended).await;
     let e = rig.online().await;
     assert_eq!(published(&e), Some((true, "alice".to_owned())));
+}
+
+#[tokio::test]
+async fn without_xep_0402_bookmarks_live_in_xep_0048_private_storage() {
+    let mut rig = Rig::new("laptop");
+    let signed_in = rig.online().await;
+    // An account that does not advertise urn:xmpp:bookmarks:1#compat (ejabberd 23.01).
+    let effects = rig
+        .bookmarks_on(
+            &signed_in,
+            vec![bookmark(ROOM, true)],
+            &["http://jabber.org/protocol/disco#info"],
+        )
+        .await;
+    assert!(sent(&effects).iter().any(|o| matches!(
+        o,
+        Outbound::Request {
+            request: Request::LegacyBookmarks,
+            ..
+        }
+    )));
+    assert_eq!(joins(&effects), vec![format!("{ROOM}/alice")]);
+    rig.stanza(muc_presence("alice", Show::Available, &[110]))
+        .await;
+    // Joining another room stores the whole document: both rooms.
+    rig.command(Command::Join {
+        room: bare("other@conference.example.org"),
+        nick: None,
+        create: None,
+    })
+    .await;
+    let e = rig
+        .stanza(Inbound::Presence(PresenceFacts {
+            from: Some(jid("other@conference.example.org/alice")),
+            show: Show::Available,
+            delays: vec![],
+            idle: false,
+            muc: Some(MucFacts {
+                codes: vec![110],
+                ..MucFacts::default()
+            }),
+        }))
+        .await;
+    let stored = sent(&e).into_iter().find_map(|o| match o {
+        Outbound::Request {
+            request: Request::StoreLegacyBookmarks(rooms),
+            ..
+        } => Some(
+            rooms
+                .iter()
+                .map(|r| (r.jid.to_string(), r.autojoin))
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    });
+    assert_eq!(
+        stored,
+        Some(vec![
+            ("other@conference.example.org".to_owned(), true),
+            (ROOM.to_owned(), true)
+        ])
+    );
+    assert!(published(&e).is_none(), "no PEP publish on such a server");
 }
