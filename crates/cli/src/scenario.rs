@@ -20,6 +20,8 @@ use tandem_store::SqliteStore;
 
 use crate::eventlog::{self, Log};
 
+mod rooms;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Script {
@@ -60,6 +62,9 @@ struct ServerSpec {
     ca_file: Option<std::path::PathBuf>,
     /// Each account's password (the accounts must exist).
     passwords: BTreeMap<String, String>,
+    /// The MUC service rooms are named at (default `conference.<domain>`).
+    #[serde(default)]
+    muc_domain: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +107,14 @@ struct Step {
     #[serde(default)]
     wait: Option<String>,
     #[serde(default)]
+    join: Option<rooms::JoinStep>,
+    #[serde(default)]
+    leave: Option<rooms::RoomStep>,
+    #[serde(default)]
+    room_notify: Option<rooms::RoomNotifyStep>,
+    #[serde(default)]
+    destroy: Option<rooms::DestroyStep>,
+    #[serde(default)]
     expect: Option<Expect>,
 }
 
@@ -109,9 +122,14 @@ struct Step {
 #[serde(deny_unknown_fields)]
 struct SendStep {
     from: String,
-    /// An account name (all its devices) or `account/resource` (one device).
+    /// An account name (all its devices), `account/resource` (one device) or `room:NAME`
+    /// (a room the sender is in: a local part at the MUC service, or a full room JID).
     to: String,
     text: String,
+    /// Send it this many times, `{n}` in the text being each one's number (1 to N); without
+    /// `{n}`, the number is appended after a space.
+    #[serde(default)]
+    count: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,9 +163,22 @@ struct Expect {
     /// With `message`: `notify`, or `silent`.
     #[serde(default)]
     decision: Option<String>,
-    /// With `decision = "silent"`: the reason (`active_elsewhere`, `own_message`, `catch_up`, `already_read`).
+    /// With `decision = "silent"`: the reason (`active_elsewhere`, `own_message`, `catch_up`,
+    /// `already_read`, `not_mentioned`, `room_muted`); with `state`: a part of the room's
+    /// reason (why it was left, or is gone).
     #[serde(default)]
     reason: Option<String>,
+    /// A room (a local part at the MUC service, or a full room JID): with `message`, the
+    /// message is in this room; else `state` or `caught_up` says what to expect of it.
+    #[serde(default)]
+    room: Option<String>,
+    /// With `room`: where it stands on the device (`joining`, `joined`, `left`, `gone`).
+    #[serde(default)]
+    state: Option<String>,
+    /// With `room`: the room's catch-ups since the device signed in finished, with this many
+    /// new messages in all.
+    #[serde(default)]
+    caught_up: Option<u64>,
     /// The conversation with this account is read on the device.
     #[serde(default)]
     read: Option<String>,
@@ -174,6 +205,8 @@ struct Device {
     store: Arc<SqliteStore>,
     session: Option<Session>,
     log: Log,
+    /// Where the log stood when the device last signed in.
+    signed_in_at: usize,
 }
 
 /// Runs each file; returns an error naming the first failed expectation.
@@ -212,7 +245,7 @@ async fn run_one(file: &Path) -> Result<()> {
         println!("  {d}");
     }
     // A lab Prosody for the run, or the server the file names.
-    let (lab, domain, address, ca_file, passwords) = match script.server {
+    let (lab, domain, muc_domain, address, ca_file, passwords) = match script.server {
         None => {
             let lab = tokio::task::spawn_blocking(Lab::start).await??;
             let mut passwords = BTreeMap::new();
@@ -221,18 +254,29 @@ async fn run_one(file: &Path) -> Result<()> {
                 lab.register(account, &pw)?;
                 passwords.insert(account.clone(), pw);
             }
-            let (domain, address, ca) = (
+            let (domain, muc, address, ca) = (
                 lab.domain().to_owned(),
+                lab.muc_domain(),
                 lab.c2s_addr().to_string(),
                 Some(lab.ca_file().to_owned()),
             );
-            (Some(lab), domain, address, ca, passwords)
+            (Some(lab), domain, muc, address, ca, passwords)
         }
         Some(server) => {
             let base = file.parent().unwrap_or(Path::new("."));
             let ca = server.ca_file.map(|c| base.join(c));
             println!("  against {} ({})", server.address, server.domain);
-            (None, server.domain, server.address, ca, server.passwords)
+            let muc = server
+                .muc_domain
+                .unwrap_or_else(|| format!("conference.{}", server.domain));
+            (
+                None,
+                server.domain,
+                muc,
+                server.address,
+                ca,
+                server.passwords,
+            )
         }
     };
     let scratch = tempfile::tempdir()?;
@@ -273,6 +317,7 @@ async fn run_one(file: &Path) -> Result<()> {
             store,
             session: None,
             log: Log::default(),
+            signed_in_at: 0,
         };
         if online {
             sign_in(&mut d).await?;
@@ -281,8 +326,9 @@ async fn run_one(file: &Path) -> Result<()> {
             bail!("device {name} is defined twice");
         }
     }
+    let names = Names { domain, muc_domain };
     for (i, step) in script.steps.iter().enumerate() {
-        do_step(step, &mut devices, &domain)
+        do_step(step, &mut devices, &names)
             .await
             .with_context(|| format!("step {}", i + 1))?;
     }
@@ -298,6 +344,7 @@ async fn run_one(file: &Path) -> Result<()> {
 }
 
 async fn sign_in(d: &mut Device) -> Result<()> {
+    d.signed_in_at = d.log.lock().map(|l| l.len()).unwrap_or(0);
     let session = eventlog::start(d.config.clone(), d.store.clone(), &d.log)
         .await
         .with_context(|| format!("device {} cannot sign in", d.spec.name))?;
@@ -347,17 +394,65 @@ fn account_jid(name: &str, domain: &str) -> Result<BareJid> {
     Ok(format!("{name}@{domain}").parse()?)
 }
 
-async fn do_step(step: &Step, devices: &mut BTreeMap<String, Device>, domain: &str) -> Result<()> {
+/// The domains a scenario's names resolve at.
+struct Names {
+    /// Accounts' (`alice` is `alice@<domain>`).
+    domain: String,
+    /// Rooms' (`family` is `family@<muc_domain>`).
+    muc_domain: String,
+}
+
+/// The bodies a `send` step sends: its text, or `count` numbered copies.
+fn bodies(s: &SendStep) -> Result<Vec<String>> {
+    let Some(count) = s.count else {
+        return Ok(vec![s.text.clone()]);
+    };
+    if count == 0 {
+        bail!("send: count must be at least 1");
+    }
+    Ok((1..=count)
+        .map(|n| {
+            if s.text.contains("{n}") {
+                s.text.replace("{n}", &n.to_string())
+            } else {
+                format!("{} {n}", s.text)
+            }
+        })
+        .collect())
+}
+
+async fn do_step(step: &Step, devices: &mut BTreeMap<String, Device>, names: &Names) -> Result<()> {
+    let domain = names.domain.as_str();
     if let Some(s) = &step.send {
-        let to: Jid = match s.to.split_once('/') {
-            Some((account, resource)) => account_jid(account, domain)?
-                .with_resource_str(resource)?
-                .into(),
-            None => account_jid(&s.to, domain)?.into(),
+        let from = device(devices, &s.from)?;
+        let to: Jid = if let Some(room) = s.to.strip_prefix("room:") {
+            let room = rooms::room_jid(room, &names.muc_domain)?;
+            rooms::ensure_in(from, &room).await?;
+            room.into()
+        } else {
+            match s.to.split_once('/') {
+                Some((account, resource)) => account_jid(account, domain)?
+                    .with_resource_str(resource)?
+                    .into(),
+                None => account_jid(&s.to, domain)?.into(),
+            }
         };
-        session(device(devices, &s.from)?)?
-            .send(to, s.text.clone())
-            .await?;
+        let session = session(from)?;
+        for body in bodies(s)? {
+            session.send(to.clone(), body).await?;
+        }
+    }
+    if let Some(j) = &step.join {
+        rooms::join(device(devices, &j.device)?, j, &names.muc_domain).await?;
+    }
+    if let Some(l) = &step.leave {
+        rooms::leave(device(devices, &l.device)?, l, &names.muc_domain).await?;
+    }
+    if let Some(n) = &step.room_notify {
+        rooms::room_notify(device(devices, &n.device)?, n, &names.muc_domain).await?;
+    }
+    if let Some(x) = &step.destroy {
+        rooms::destroy(device(devices, &x.device)?, x, &names.muc_domain).await?;
     }
     if let Some(r) = &step.read {
         let peer = account_jid(&r.with, domain)?;
@@ -387,34 +482,53 @@ async fn do_step(step: &Step, devices: &mut BTreeMap<String, Device>, domain: &s
             .await;
     }
     if let Some(e) = &step.expect {
-        check(e, device(devices, &e.device)?, domain).await?;
+        check(e, device(devices, &e.device)?, names).await?;
     }
     Ok(())
 }
 
-async fn check(e: &Expect, d: &mut Device, domain: &str) -> Result<()> {
+async fn check(e: &Expect, d: &mut Device, names: &Names) -> Result<()> {
+    let domain = names.domain.as_str();
     let name = d.spec.name.clone();
     let log = d.log.clone();
     let events = || log.lock().map(|l| l.clone()).unwrap_or_default();
+    let room = e
+        .room
+        .as_deref()
+        .map(|r| rooms::room_jid(r, &names.muc_domain))
+        .transpose()?;
+    if let Some(room) = &room {
+        rooms::check(e, d, room).await?;
+    } else if e.state.is_some() || e.caught_up.is_some() {
+        bail!("expect: state and caught_up need a room");
+    }
     if let Some(body) = &e.message {
         let find = |events: &[Event]| {
             events.iter().find_map(|ev| match ev {
-                Event::Message(m) if &m.body == body => Some(m.clone()),
+                Event::Message(m)
+                    if &m.body == body && room.as_ref().is_none_or(|r| m.conversation == *r) =>
+                {
+                    Some(m.clone())
+                }
                 _ => None,
             })
         };
+        let in_room = room
+            .as_ref()
+            .map(|r| format!(" in room {r}"))
+            .unwrap_or_default();
         if e.absent {
             tokio::time::sleep(Duration::from_millis(1500)).await;
             if let Some(m) = find(&events()) {
                 bail!(
-                    "device {name}: expected no message {body:?}, but it arrived ({})",
+                    "device {name}: expected no message {body:?}{in_room}, but it arrived ({})",
                     m.via.as_str()
                 );
             }
             return Ok(());
         }
         if !wait_until(Duration::from_secs(10), || find(&events()).is_some()).await {
-            bail!("device {name}: expected message {body:?}, but it did not arrive");
+            bail!("device {name}: expected message {body:?}{in_room}, but it did not arrive");
         }
         let m = find(&events()).ok_or_else(|| anyhow!("message vanished"))?;
         if let Some(via) = &e.via {
@@ -537,32 +651,36 @@ fn print_timeline(devices: &BTreeMap<String, Device>) {
         );
         let events = d.log.lock().map(|l| l.clone()).unwrap_or_default();
         let mut bodies = BTreeMap::new();
+        // Each line with its shape (the line without the message body), to fold long runs.
+        let mut lines: Vec<(String, String)> = Vec::new();
         for e in &events {
             let line = match e {
                 Event::Message(m) => {
                     bodies.insert(m.id, m.body.clone());
-                    format!(
-                        "{} {:?} ({})",
-                        if m.direction == tandem_core::model::Direction::In {
-                            "←"
-                        } else {
-                            "→"
-                        },
-                        m.body,
-                        m.via.as_str()
-                    )
+                    let arrow = if m.direction == tandem_core::model::Direction::In {
+                        "←"
+                    } else {
+                        "→"
+                    };
+                    let origin = rooms::message_origin(m);
+                    lines.push((
+                        format!("{arrow} {} {origin}({})", m.conversation, m.via.as_str()),
+                        format!("{arrow} {origin}{:?} ({})", m.body, m.via.as_str()),
+                    ));
+                    continue;
                 }
                 Event::Notification {
+                    conversation,
                     message_id,
                     decision,
-                    ..
                 } => {
                     let body = bodies.get(message_id).cloned().unwrap_or_default();
-                    format!(
-                        "  {} {body:?}: {}",
-                        if decision.notifies() { "◆" } else { "·" },
-                        decision.as_str()
-                    )
+                    let mark = if decision.notifies() { "◆" } else { "·" };
+                    lines.push((
+                        format!("{mark} {conversation}: {}", decision.as_str()),
+                        format!("  {mark} {body:?}: {}", decision.as_str()),
+                    ));
+                    continue;
                 }
                 Event::Read {
                     conversation,
@@ -571,9 +689,96 @@ fn print_timeline(devices: &BTreeMap<String, Device>) {
                 } => format!("  read {conversation} ({})", source.as_str()),
                 Event::Withdrawn { conversation } => format!("  withdrawn {conversation}"),
                 Event::Quiet { state, .. } => format!("quiet: {state:?}"),
-                _ => continue,
+                e => match rooms::timeline_line(e) {
+                    Some(line) => line,
+                    None => continue,
+                },
             };
+            lines.push((line.clone(), line));
+        }
+        for line in fold(&lines) {
             println!("    {line}");
         }
+    }
+}
+
+/// Folds a run of at least [`FOLD_AT`] lines (or pairs of lines: a message and its decision)
+/// of the same shape into its first and last, with how many were left out between.
+fn fold(lines: &[(String, String)]) -> Vec<String> {
+    const FOLD_AT: usize = 5;
+    let mut out = Vec::new();
+    let mut i = 0;
+    'lines: while i < lines.len() {
+        for period in 1..=2 {
+            let mut len = 0;
+            while i + len < lines.len() && lines[i + len].0 == lines[i + len % period].0 {
+                len += 1;
+            }
+            let runs = len / period;
+            if runs >= FOLD_AT {
+                let end = i + runs * period;
+                out.extend(lines[i..i + period].iter().map(|l| l.1.clone()));
+                out.push(format!("  … {} more like these", runs - 2));
+                out.extend(lines[end - period..end].iter().map(|l| l.1.clone()));
+                i = end;
+                continue 'lines;
+            }
+        }
+        out.push(lines[i].1.clone());
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(shape: &str, text: &str) -> (String, String) {
+        (shape.to_owned(), text.to_owned())
+    }
+
+    #[test]
+    fn long_runs_of_the_same_kind_are_folded() {
+        let mut lines = vec![line("a", "first")];
+        for n in 1..=10 {
+            lines.push(line("m", &format!("msg {n}")));
+            lines.push(line("d", &format!("decision {n}")));
+        }
+        lines.push(line("z", "last"));
+        assert_eq!(
+            fold(&lines),
+            [
+                "first",
+                "msg 1",
+                "decision 1",
+                "  … 8 more like these",
+                "msg 10",
+                "decision 10",
+                "last"
+            ]
+        );
+        let short: Vec<_> = (0..4).map(|n| line("m", &n.to_string())).collect();
+        assert_eq!(fold(&short), ["0", "1", "2", "3"]);
+    }
+
+    #[test]
+    fn a_counted_send_numbers_its_messages() {
+        let step = |text: &str, count| SendStep {
+            from: "bob".into(),
+            to: "room:family".into(),
+            text: text.into(),
+            count,
+        };
+        assert_eq!(bodies(&step("hi", None)).expect("one"), ["hi"]);
+        assert_eq!(
+            bodies(&step("burst {n}!", Some(3))).expect("three"),
+            ["burst 1!", "burst 2!", "burst 3!"]
+        );
+        assert_eq!(
+            bodies(&step("burst", Some(2))).expect("two"),
+            ["burst 1", "burst 2"]
+        );
+        assert!(bodies(&step("none", Some(0))).is_err());
     }
 }

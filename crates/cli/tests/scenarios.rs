@@ -21,7 +21,13 @@ fn scenarios() -> Vec<PathBuf> {
 #[test]
 fn every_scenario_in_the_repository_passes() {
     let files = scenarios();
-    assert!(files.len() >= 7, "{files:?}");
+    assert!(files.len() >= 10, "{files:?}");
+    for room in ["room-everywhere", "room-catch-up", "room-gone"] {
+        assert!(
+            files.iter().any(|f| f.ends_with(format!("{room}.toml"))),
+            "{room}.toml is not run: {files:?}"
+        );
+    }
     // One process per file, all at once (each starts its own Prosody).
     let children: Vec<_> = files
         .iter()
@@ -82,6 +88,80 @@ expect = { device = "laptop", message = "hello", via = "archive" }
     assert!(!out.status.success(), "{stdout}");
     assert!(
         stdout.contains("device laptop: expected \"hello\" via archive, but it came via live"),
+        "{stdout}"
+    );
+}
+
+/// Runs a scenario written to a temporary file; its stdout and whether it passed.
+fn run_text(text: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("scenario.toml");
+    std::fs::write(&file, text).expect("write");
+    let out = Command::new(BIN)
+        .args(["scenario", "run"])
+        .arg(&file)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run tandem");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_wrong_room_expectation_names_the_device_and_the_room() {
+    let (passed, stdout) = run_text(
+        r#"
+name = "a room, wrong on purpose"
+accounts = ["alice"]
+[[devices]]
+name = "laptop"
+account = "alice"
+[[devices]]
+name = "phone"
+account = "alice"
+type = "phone"
+[[steps]]
+join = { device = "laptop", room = "family" }
+[[steps]]
+expect = { device = "phone", room = "family", state = "left" }
+"#,
+    );
+    assert!(!passed, "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("FAIL"))
+        .unwrap_or_else(|| panic!("no failure line: {stdout}"));
+    assert!(
+        line.contains("step 2: device phone: expected room family@conference.")
+            && line.ends_with("to be left, but it is joined"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn sending_to_a_room_the_device_is_not_in_fails_the_step() {
+    let (passed, stdout) = run_text(
+        r#"
+name = "not in the room"
+accounts = ["alice", "bob"]
+[[devices]]
+name = "laptop"
+account = "alice"
+[[devices]]
+name = "bob"
+account = "bob"
+[[steps]]
+join = { device = "laptop", room = "family" }
+[[steps]]
+send = { from = "bob", to = "room:family", text = "let me in" }
+"#,
+    );
+    assert!(!passed, "{stdout}");
+    assert!(
+        stdout.contains("step 2: device bob cannot send to room family@conference.")
+            && stdout.contains("it is not one of its rooms"),
         "{stdout}"
     );
 }
