@@ -28,16 +28,6 @@ impl Engine {
         self.legacy_bookmarks = None;
         let account = Jid::from(self.cfg.account.clone());
         self.request(Some(account), Request::DiscoInfo, Pending::AccountInfo);
-        // What the user did here that the server never confirmed (the stream dropped
-        // first) is published again, so no join or leave is lost.
-        let unconfirmed: Vec<Room> = self
-            .bookmarks_local
-            .iter()
-            .filter_map(|j| self.rooms.get(j).map(|s| s.room.clone()))
-            .collect();
-        for room in unconfirmed {
-            self.publish_bookmark(&room);
-        }
     }
 
     /// A room we created is configured (open to others): bookmark it now if the user
@@ -80,6 +70,16 @@ impl Engine {
             self.request(None, Request::LegacyBookmarks, Pending::Bookmarks);
         } else {
             self.request(None, Request::Bookmarks, Pending::Bookmarks);
+        }
+        // What the user did here that the server never confirmed (the stream dropped
+        // first) is published again, where the bookmarks live, so no join or leave is lost.
+        let unconfirmed: Vec<Room> = self
+            .bookmarks_local
+            .iter()
+            .filter_map(|j| self.rooms.get(j).map(|s| s.room.clone()))
+            .collect();
+        for room in unconfirmed {
+            self.publish_bookmark(&room);
         }
     }
 
@@ -471,6 +471,22 @@ impl Engine {
                     })
                     .map(|(j, _)| j.clone()),
             );
+        }
+        if full {
+            // Joined here but not confirmed by the server yet (the list is older): still in.
+            let local: Vec<BareJid> = self
+                .bookmarks_local
+                .iter()
+                .filter(|j| {
+                    self.rooms
+                        .get(*j)
+                        .is_some_and(|s| s.room.autojoin && s.room.gone.is_none())
+                })
+                .cloned()
+                .collect();
+            for jid in local {
+                self.enter(&jid, now);
+            }
         }
         for jid in gone_from_bookmarks {
             let Some(mut room) = self.rooms.get(&jid).map(|s| s.room.clone()) else {

@@ -947,8 +947,23 @@ async fn a_join_the_server_never_confirmed_is_published_again_at_the_next_sign_i
         .await;
     // The stream drops before the publish is answered; a fresh login follows.
     rig.input(Input::Suspended).await;
-    let e = rig.online().await;
+    let signed_in = rig.online().await;
+    assert_eq!(
+        published(&signed_in),
+        None,
+        "not before it knows where bookmarks live"
+    );
+    let e = rig.bookmarks(&signed_in, vec![]).await;
     assert_eq!(published(&e), Some((true, "alice".to_owned())));
+    assert_eq!(
+        joins(&e),
+        vec![format!("{ROOM}/alice")],
+        "and entered again"
+    );
+    // The older list (without it) did not undo the join.
+    assert!(!sent(&e)
+        .iter()
+        .any(|o| matches!(o, Outbound::LeaveRoom { .. })));
 }
 
 #[tokio::test]
