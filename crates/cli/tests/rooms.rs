@@ -576,3 +576,59 @@ async fn listen_prints_room_events_as_text() -> Result<()> {
     }
     Ok(())
 }
+
+/// A room's catch-up killed after two pages (kill -9 of `tandem join`) and run again loses
+/// and duplicates nothing: each page was committed with the room's archive position.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_room_catch_up_killed_half_way_loses_and_duplicates_nothing() -> Result<()> {
+    const TOTAL: usize = 600;
+    let w = World::new()?;
+    let burst = room(&w, "burst");
+    // The laptop creates the room (and bookmarks it); bob fills it.
+    let mut laptop = w.laptop().await?;
+    laptop.session.join(burst.clone(), None, None).await?;
+    room_state(&mut laptop, &burst, RoomStatus::Joined).await?;
+    let bob = bob_in(&w, &burst).await?;
+    let bodies: Vec<String> = (0..TOTAL).map(|i| format!("r{i:04}")).collect();
+    bob.send_many(&burst, bodies.iter().cloned()).await?;
+    laptop.expect_message(&bodies[TOTAL - 1]).await?;
+    laptop.close().await;
+
+    let phone = w.profile(Path::new(BIN), "alice", "phone", "phone", &[])?;
+    let mut child = StdCommand::new(BIN)
+        .arg("--data-dir")
+        .arg(&phone)
+        .args(["join", burst.as_str()])
+        .env("RUST_LOG", "tandem_core=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stderr = child.stderr.take().ok_or_else(|| anyhow!("no stderr"))?;
+    let mut pages = 0;
+    for line in BufReader::new(stderr).lines() {
+        if line?.contains("room archive page stored") {
+            pages += 1;
+            if pages == 2 {
+                child.kill()?;
+                break;
+            }
+        }
+    }
+    child.wait()?;
+    assert_eq!(pages, 2, "join ended before it could be interrupted");
+    let partial = history(&phone, burst.as_str())?.len();
+    assert!(partial < TOTAL, "killed too late: {partial} stored");
+
+    let out = join(&phone, &burst, &[])?;
+    assert!(
+        out.contains(&format!("({} messages of history)", TOTAL - partial)),
+        "{out}"
+    );
+    let got: Vec<String> = history(&phone, burst.as_str())?
+        .iter()
+        .map(|m| m["body"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(got, bodies);
+    bob.close().await;
+    Ok(())
+}

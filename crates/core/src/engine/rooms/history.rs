@@ -163,7 +163,15 @@ impl Engine {
         let Some(run) = s.catch_up.as_mut() else {
             return;
         };
-        match run.page_done(last, complete) {
+        let step = run.page_done(last, complete);
+        tracing::info!(
+            room = %jid,
+            pages = run.pages(),
+            stored = s.stored,
+            duplicates = s.duplicates,
+            "room archive page stored"
+        );
+        match step {
             Step::Next(req) => {
                 let (stored, duplicates) = (s.stored, s.duplicates);
                 self.emit(Event::RoomCatchUp {
