@@ -30,6 +30,25 @@ export const sel = {
   outgoing: '.msg.out[data-id]',
   /** The composer's field (Composer.svelte, labelled "Message to PEER"). */
   composer: '#composer-field',
+  /** The sidebar's "Join a room" button, and its dialog (RoomDialog.svelte, data-testid). */
+  joinRoomButton: 'button*=Join a room',
+  roomDialog: 'dialog[data-testid="room-dialog"]',
+  roomAddressField: '#room-jid',
+  roomNickField: '#room-nick',
+  /** An open room (Conversation.svelte with data-room) and its message list ("Messages in NAME"). */
+  roomView: 'section.conversation[data-room]',
+  roomMessages: 'section.conversation[data-room] [role="region"][aria-label^="Messages in "]',
+  /** Inside a room's message bubble: the nick of who wrote it (class). */
+  nick: '.nick',
+  /** The room header's state ("Joining…", "Joined", ...) (class) and its people count button. */
+  roomState: '.head .state',
+  roomPeople: 'button[aria-controls="occupants"]',
+  /** The room header's "Invite…" (RoomHeader.svelte), its dialog (InviteDialog.svelte) and the
+   *  "Invitation sent to JID." line it leaves in the header (class). */
+  inviteButton: 'button=Invite…',
+  inviteDialog: 'dialog[data-testid="invite-dialog"]',
+  inviteField: '#invite-jid',
+  invited: 'p.invited[role="status"]',
   /** The "Back to conversations" button of the narrow layout (class; its name is sr-only text). */
   backToList: 'button.back',
 };
@@ -75,6 +94,15 @@ export async function unreadOf(peer) {
   if (!(await badge.isExisting())) return 0;
   const label = await badge.getAttribute('aria-label');
   return Number.parseInt(label, 10);
+}
+
+/**
+ * Shows "Your devices" (the sidebar's App menu): nothing on that screen reads a conversation,
+ * so what arrives notifies (no "viewing" decision) and stays unread.
+ */
+export async function showDevices(timeout = 10_000) {
+  await (await (await $('nav[aria-label="App"]')).$('button*=Your devices')).click();
+  await (await $('h1=Your devices')).waitForDisplayed({ timeout });
 }
 
 /** Leaves an open conversation for the Home view (the list stays on screen). */

@@ -283,3 +283,45 @@ test('the notification selector calls set_room_notify; Leave leaves; a gone room
   assert.match(await tea.getAttribute('class'), /\bgone\b/);
   assert.equal((await tea.locator('.preview').textContent()).trim(), 'Gone: destroyed by its owner');
 });
+
+test('"Invite…" in the room header checks the address, calls invite with the typed JID and shows a failure', async () => {
+  const { page, problems } = await openTea();
+  await page.getByRole('button', { name: 'Invite…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite to Tea time' });
+  await dialog.waitFor();
+  // Not a JID: a one-line error, nothing sent, the dialog stays.
+  await dialog.getByLabel('Contact address').fill('not a jid');
+  await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
+  await dialog.getByRole('alert').waitFor();
+  assert.equal(await dialog.getByRole('alert').textContent(), 'Enter a contact address like bob@example.org.');
+  await dialog.getByLabel('Contact address').fill('dave@example.org/phone');
+  await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
+  await page.waitForTimeout(100);
+  assert.deepEqual(await calls(page, 'invite'), []);
+  assert.equal(await dialog.count(), 1);
+
+  // A good address (trimmed, lowercased, xmpp: dropped) is sent; the dialog closes and says so.
+  await dialog.getByLabel('Contact address').fill(' xmpp:Dave@Example.org ');
+  await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
+  await eventually(async () => (await calls(page, 'invite')).length === 1);
+  assert.deepEqual(await calls(page, 'invite'), [{ room: TEA, jid: 'dave@example.org' }]);
+  await eventually(async () => (await dialog.count()) === 0);
+  await page.getByRole('status').filter({ hasText: 'Invitation sent to dave@example.org.' }).waitFor();
+
+  // A refusal from the backend shows in the dialog, which stays open; Escape closes it.
+  await page.evaluate(() => {
+    window.__fakeBackend.fail.invite = { kind: 'not_signed_in', message: 'not signed in: sign in first' };
+  });
+  await page.getByRole('button', { name: 'Invite…' }).click();
+  await dialog.getByLabel('Contact address').fill('erin@example.org');
+  await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
+  await eventually(async () => (await dialog.getByRole('alert').count()) === 1);
+  assert.equal(
+    await dialog.getByRole('alert').textContent(),
+    'Could not invite erin@example.org: not signed in: sign in first',
+  );
+  assert.deepEqual((await calls(page, 'invite')).at(-1), { room: TEA, jid: 'erin@example.org' });
+  await page.keyboard.press('Escape');
+  await eventually(async () => (await dialog.count()) === 0);
+  assert.deepEqual(problems.errors, []);
+});

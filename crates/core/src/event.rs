@@ -319,9 +319,10 @@ pub enum Event {
         /// The room.
         #[cfg_attr(feature = "ts", ts(type = "string"))]
         room: BareJid,
-        /// Who invites.
+        /// Who invites: their JID, or their occupant JID (room/nick) where the room does not
+        /// show real JIDs.
         #[cfg_attr(feature = "ts", ts(type = "string"))]
-        from: BareJid,
+        from: Jid,
         /// Their reason, if any.
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]

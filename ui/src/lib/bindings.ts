@@ -386,7 +386,8 @@ autojoin: boolean, } | { "event": "invite",
  */
 room: string, 
 /**
- * Who invites.
+ * Who invites: their JID, or their occupant JID (room/nick) where the room does not
+ * show real JIDs.
  */
 from: string, 
 /**

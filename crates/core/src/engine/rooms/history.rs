@@ -426,12 +426,13 @@ impl Engine {
         invite: &crate::engine::inbound::InviteFacts,
         sender: Option<&Jid>,
     ) {
-        // A mediated invite comes from the room, naming the inviter; a direct one from the
-        // inviter. Either way who invites is only a claim: shown, not trusted.
+        // A mediated invite comes from the room, naming the inviter (their JID, or their
+        // occupant JID in a room that hides real JIDs); a direct one from the inviter's
+        // device. Either way who invites is only a claim: shown, not trusted.
         let from = if invite.direct {
-            sender.map(Jid::to_bare)
+            sender.map(|s| Jid::from(s.to_bare()))
         } else {
-            invite.from.as_ref().map(Jid::to_bare)
+            invite.from.clone()
         };
         let Some(from) = from else { return };
         if invite.room.node().is_none() {

@@ -1028,3 +1028,50 @@ async fn without_xep_0402_bookmarks_live_in_xep_0048_private_storage() {
     );
     assert!(published(&e).is_none(), "no PEP publish on such a server");
 }
+
+#[tokio::test]
+async fn invitations_are_shown_with_who_invites_and_never_join_by_themselves() {
+    use super::super::inbound::InviteFacts;
+    let mut rig = Rig::new("laptop");
+    let signed_in = rig.online().await;
+    rig.bookmarks(&signed_in, vec![]).await;
+    let invite = |from: &str, inviter: Option<&str>, direct: bool| {
+        Inbound::Message(MessageFacts {
+            from: Some(jid(from)),
+            kind: MessageKind::Normal,
+            invite: Some(InviteFacts {
+                room: room(),
+                from: inviter.map(jid),
+                reason: Some("tea?".into()),
+                direct,
+            }),
+            ..MessageFacts::default()
+        })
+    };
+    let shown = |effects: &[Effect]| {
+        events(effects)
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Invite { from, reason, .. } => Some((from.to_string(), reason.clone())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    // Mediated, in a room that hides real JIDs: the inviter's occupant JID.
+    let e = rig
+        .stanza(invite(ROOM, Some(&format!("{ROOM}/bob")), false))
+        .await;
+    assert_eq!(
+        shown(&e),
+        vec![(format!("{ROOM}/bob"), Some("tea?".into()))]
+    );
+    assert!(joins(&e).is_empty());
+    // Direct (XEP-0249): the sender, as a bare JID.
+    let e = rig.stanza(invite("bob@example.net/desk", None, true)).await;
+    assert_eq!(
+        shown(&e),
+        vec![("bob@example.net".to_owned(), Some("tea?".into()))]
+    );
+    assert!(joins(&e).is_empty());
+    assert!(rig.store.rooms(&alice()).await.expect("rooms").is_empty());
+}
