@@ -24,9 +24,10 @@ fn room_jid(w: &World, name: &str) -> BareJid {
 /// Waits for this room's state on `dev`.
 async fn room_state(dev: &mut Dev, room: &BareJid, want: RoomStatus) -> Result<Event> {
     let what = format!("{room} {want:?}");
-    dev.until(&what, |e| {
-        matches!(e, Event::Room { room: r, state, .. } if r == room && *state == want)
-    })
+    dev.until(
+        &what,
+        |e| matches!(e, Event::Room { room: r, state, .. } if r == room && *state == want),
+    )
     .await
 }
 
@@ -38,9 +39,10 @@ async fn join(dev: &mut Dev, room: &BareJid) -> Result<()> {
 }
 
 async fn caught_up_in(dev: &mut Dev, room: &BareJid) -> Result<()> {
-    dev.until("the room's catch-up", |e| {
-        matches!(e, Event::RoomCatchUp { room: r, done: true, .. } if r == room)
-    })
+    dev.until(
+        "the room's catch-up",
+        |e| matches!(e, Event::RoomCatchUp { room: r, done: true, .. } if r == room),
+    )
     .await?;
     Ok(())
 }
@@ -69,7 +71,10 @@ async fn a_room_joined_on_one_device_is_joined_on_every_other_at_once() -> Resul
     bob.session
         .send(room.clone(), "alice, dinner at eight?".into())
         .await?;
-    assert_eq!(room_decision(&mut phone, "alice, dinner at eight?").await?, Decision::Notify);
+    assert_eq!(
+        room_decision(&mut phone, "alice, dinner at eight?").await?,
+        Decision::Notify
+    );
     assert_eq!(
         room_decision(&mut laptop, "alice, dinner at eight?").await?,
         Decision::Silent(SilentReason::ActiveElsewhere {
@@ -77,7 +82,9 @@ async fn a_room_joined_on_one_device_is_joined_on_every_other_at_once() -> Resul
         })
     );
     // Not a mention: silent under the default setting.
-    bob.session.send(room.clone(), "who brings wine?".into()).await?;
+    bob.session
+        .send(room.clone(), "who brings wine?".into())
+        .await?;
     assert_eq!(
         room_decision(&mut phone, "who brings wine?").await?,
         Decision::Silent(SilentReason::NotMentioned)
@@ -112,13 +119,17 @@ async fn a_room_joined_on_one_device_is_joined_on_every_other_at_once() -> Resul
     phone.session.leave(room.clone()).await?;
     room_state(&mut laptop, &room, RoomStatus::Left).await?;
     let rooms = laptop.store.rooms(&laptop.account).await?;
-    assert!(rooms.iter().any(|r| r.jid == room && !r.autojoin), "{rooms:?}");
+    assert!(
+        rooms.iter().any(|r| r.jid == room && !r.autojoin),
+        "{rooms:?}"
+    );
     Household { laptop, phone, bob }.close().await;
     Ok(())
 }
 
 #[tokio::test]
-async fn a_device_that_was_offline_gets_the_room_s_history_exactly_once_and_in_order() -> Result<()> {
+async fn a_device_that_was_offline_gets_the_room_s_history_exactly_once_and_in_order() -> Result<()>
+{
     const BURST: usize = 120;
     let w = World::new()?;
     let mut laptop = w.laptop().await?;
@@ -128,7 +139,9 @@ async fn a_device_that_was_offline_gets_the_room_s_history_exactly_once_and_in_o
     join(&mut bob, &room).await?;
     let bodies: Vec<String> = (0..BURST).map(|i| format!("room message {i:03}")).collect();
     for chunk in bodies.chunks(40) {
-        let sends = chunk.iter().map(|b| bob.session.send(room.clone(), b.clone()));
+        let sends = chunk
+            .iter()
+            .map(|b| bob.session.send(room.clone(), b.clone()));
         for r in futures::future::join_all(sends).await {
             r?;
         }
@@ -142,7 +155,12 @@ async fn a_device_that_was_offline_gets_the_room_s_history_exactly_once_and_in_o
     loop {
         match phone.next_event().await? {
             Event::Notification { decision, .. } if decision.notifies() => notified += 1,
-            Event::RoomCatchUp { room: r, done: true, stored, .. } if r == room => {
+            Event::RoomCatchUp {
+                room: r,
+                done: true,
+                stored,
+                ..
+            } if r == room => {
                 assert_eq!(stored as usize, BURST);
                 break;
             }
@@ -159,7 +177,13 @@ async fn a_device_that_was_offline_gets_the_room_s_history_exactly_once_and_in_o
     let mut phone = w.sign_in(config).await?;
     room_state(&mut phone, &room, RoomStatus::Joined).await?;
     let stored = loop {
-        if let Event::RoomCatchUp { room: r, done: true, stored, .. } = phone.next_event().await? {
+        if let Event::RoomCatchUp {
+            room: r,
+            done: true,
+            stored,
+            ..
+        } = phone.next_event().await?
+        {
             if r == room {
                 break stored;
             }
@@ -181,10 +205,16 @@ async fn a_forged_bookmark_from_a_contact_never_makes_us_join() -> Result<()> {
     let trap = room_jid(&w, "trap");
     // CVE-2023-28686: bob sends alice a PubSub event that looks like her own bookmark.
     let conference = Element::builder("conference", "urn:xmpp:bookmarks:1")
-        .attr(xmpp_parsers::minidom::rxml::xml_ncname!("autojoin").into(), "true")
+        .attr(
+            xmpp_parsers::minidom::rxml::xml_ncname!("autojoin").into(),
+            "true",
+        )
         .build();
     let item = Element::builder("item", "http://jabber.org/protocol/pubsub#event")
-        .attr(xmpp_parsers::minidom::rxml::xml_ncname!("id").into(), trap.to_string())
+        .attr(
+            xmpp_parsers::minidom::rxml::xml_ncname!("id").into(),
+            trap.to_string(),
+        )
         .append(conference)
         .build();
     let items = Element::builder("items", "http://jabber.org/protocol/pubsub#event")
@@ -205,7 +235,9 @@ async fn a_forged_bookmark_from_a_contact_never_makes_us_join() -> Result<()> {
     bob.session.send(w.jid("alice"), "after".into()).await?;
     let seen = laptop.events_until("after").await?;
     assert!(
-        !seen.iter().any(|e| matches!(e, Event::Room { room, .. } if *room == trap)),
+        !seen
+            .iter()
+            .any(|e| matches!(e, Event::Room { room, .. } if *room == trap)),
         "{seen:?}"
     );
     assert!(laptop.store.rooms(&laptop.account).await?.is_empty());
@@ -223,7 +255,9 @@ async fn a_forged_room_stanza_id_cannot_make_a_real_message_a_duplicate() -> Res
     let room = room_jid(&w, "forgery");
     join(&mut laptop, &room).await?;
     join(&mut bob, &room).await?;
-    bob.session.send(room.clone(), "the real one".into()).await?;
+    bob.session
+        .send(room.clone(), "the real one".into())
+        .await?;
     let real = laptop.expect_message("the real one").await?;
     assert_eq!(real.kind, ChatKind::Groupchat);
     let stored = laptop.store.history(&laptop.account, &room).await?;

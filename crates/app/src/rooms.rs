@@ -158,9 +158,10 @@ fn occupant(o: OccupantInfo) -> Occupant {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use tandem_core::event::RoomStatus;
     use tandem_core::room::Room;
+
+    use super::*;
 
     fn room() -> BareJid {
         "tea@conference.example.org".parse().expect("jid")

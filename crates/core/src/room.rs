@@ -122,7 +122,6 @@ pub fn is_us(meta: &RoomMeta, our_nick: &str, our_occupant_id: Option<&str>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::testing::alice;
 
     #[test]

@@ -241,8 +241,7 @@ impl Session {
 
     /// Invites a contact to a room we are in (XEP-0045 mediated invite).
     pub async fn invite(&self, room: BareJid, invitee: BareJid) -> Result<(), ClientError> {
-        self.engine(engine::Command::Invite { room, invitee })
-            .await
+        self.engine(engine::Command::Invite { room, invitee }).await
     }
 
     /// Our rooms and where each stands on this device, with their occupants.
