@@ -6,7 +6,7 @@ use jid::BareJid;
 use tandem_core::engine::{OccupantInfo, RoomView};
 use tandem_core::room::RoomNotify;
 
-use crate::account::{parse_account, parse_contact};
+use crate::account::parse_account;
 use crate::session::Running;
 use crate::{App, AppError, AppErrorKind, Occupant, Result, RoomAccess, RoomInfo, MAX_NICK};
 
@@ -80,17 +80,8 @@ async fn ours(running: &Running, room: &BareJid) -> Result<RoomView> {
 
 /// A room's JID as typed: a bare JID with a local part (`room@service`).
 pub(crate) fn parse_room(input: &str) -> Result<BareJid> {
-    let jid = parse_contact(input)?;
-    if jid.node().is_none() {
-        return Err(AppError::new(
-            AppErrorKind::InvalidJid,
-            format!(
-                "invalid room {:?}: a room JID needs a local part (room@conference.example.org)",
-                input.trim()
-            ),
-        ));
-    }
-    Ok(jid)
+    tandem_core::error::parse_room(input)
+        .map_err(|e| AppError::new(AppErrorKind::InvalidJid, e.to_string()))
 }
 
 /// The nick to join as: `None` when left empty (the account's user part is used).

@@ -21,11 +21,7 @@ pub(crate) const ROOM_PATIENCE: Duration = Duration::from_secs(20);
 
 /// A room JID from the command line: it needs a local part (`room@service`).
 pub(crate) fn parse_room(input: &str) -> Result<BareJid> {
-    let jid = tandem_core::error::parse_bare(input)?;
-    if jid.node().is_none() {
-        bail!("invalid room {input:?}: a room JID needs a local part (room@service)");
-    }
-    Ok(jid)
+    Ok(tandem_core::error::parse_room(input)?)
 }
 
 /// The profile's stored room `jid`, if it is one of ours.

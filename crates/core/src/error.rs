@@ -30,10 +30,40 @@ impl Error {
     }
 }
 
+/// Parses a room's JID given by a user: a bare JID with a local part (`room@service`).
+pub fn parse_room(input: &str) -> Result<jid::BareJid> {
+    let jid = parse_bare(input)?;
+    if jid.node().is_none() {
+        return Err(Error::InvalidJid {
+            input: input.trim().to_owned(),
+            reason: "a room JID needs a local part (room@service)".into(),
+        });
+    }
+    Ok(jid)
+}
+
 /// Parses a bare JID given by a user, with an error that names the input.
 pub fn parse_bare(input: &str) -> Result<jid::BareJid> {
     jid::BareJid::new(input.trim()).map_err(|e| Error::InvalidJid {
         input: input.to_owned(),
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_room_jid_needs_a_local_part() {
+        assert_eq!(
+            parse_room(" tea@conference.example.org ")
+                .expect("a room")
+                .as_str(),
+            "tea@conference.example.org"
+        );
+        let e = parse_room("conference.example.org").expect_err("no local part");
+        assert!(e.to_string().contains("needs a local part"), "{e}");
+        assert!(parse_room("not a jid@@").is_err());
+    }
 }

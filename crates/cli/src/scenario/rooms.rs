@@ -65,13 +65,7 @@ pub(super) fn room_jid(name: &str, muc_domain: &str) -> Result<BareJid> {
     } else {
         format!("{name}@{muc_domain}")
     };
-    let jid: BareJid = text
-        .parse()
-        .map_err(|e| anyhow!("invalid room {name:?}: {e}"))?;
-    if jid.node().is_none() {
-        bail!("invalid room {name:?}: a room JID needs a local part (room@service)");
-    }
-    Ok(jid)
+    Ok(tandem_core::error::parse_room(&text)?)
 }
 
 fn parse_state(s: &str) -> Result<RoomStatus> {
