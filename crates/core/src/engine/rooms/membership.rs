@@ -11,6 +11,9 @@ impl Engine {
         store: &S,
         now: DateTime<Utc>,
     ) {
+        for state in self.rooms.values_mut() {
+            *state = RoomState::new(state.room.clone(), now);
+        }
         match store.rooms(&self.cfg.account).await {
             Ok(rooms) => {
                 for room in rooms.into_iter().take(MAX_ROOMS) {
@@ -19,9 +22,6 @@ impl Engine {
                 }
             }
             Err(e) => self.storage_error(format!("cannot load rooms: {e}")),
-        }
-        for state in self.rooms.values_mut() {
-            *state = RoomState::new(state.room.clone(), now);
         }
         self.bookmarks_refetched = false;
         // Where do our bookmarks live? XEP-0402 where the account says so, else XEP-0048.

@@ -125,6 +125,21 @@ impl Rig {
     }
     /// Signs in with the room bookmarked, enters it and answers its disco#info (`features`)
     /// and, when it has an archive, an empty first page. Returns the effects of entering.
+    /// Answers the room's disco#info asked in `effects` with these features.
+    async fn room_info(&mut self, effects: &[Effect], features: &[&str]) -> Vec<Effect> {
+        let info =
+            request_id(effects, |r| matches!(r, Request::RoomInfo)).expect("room info asked");
+        self.stanza(Inbound::Result {
+            from: Some(jid(ROOM)),
+            id: info,
+            answer: Answer::DiscoInfo {
+                identities: vec![("conference".into(), "text".into())],
+                features: features.iter().map(|f| f.to_string()).collect(),
+            },
+        })
+        .await
+    }
+
     async fn in_room(&mut self, features: &[&str]) -> Vec<Effect> {
         let signed_in = self.online().await;
         let mut effects = self.bookmarks(&signed_in, vec![bookmark(ROOM, true)]).await;
@@ -132,18 +147,7 @@ impl Rig {
             self.stanza(muc_presence("alice", Show::Available, &[110]))
                 .await,
         );
-        let info =
-            request_id(&effects, |r| matches!(r, Request::RoomInfo)).expect("room info asked");
-        let answered = self
-            .stanza(Inbound::Result {
-                from: Some(jid(ROOM)),
-                id: info,
-                answer: Answer::DiscoInfo {
-                    identities: vec![("conference".into(), "text".into())],
-                    features: features.iter().map(|f| f.to_string()).collect(),
-                },
-            })
-            .await;
+        let answered = self.room_info(&effects, features).await;
         effects.extend(answered.clone());
         if let Some(page) = request_id(&answered, |r| matches!(r, Request::RoomPage(_))) {
             effects.extend(
@@ -291,17 +295,7 @@ async fn the_history_comes_from_the_room_s_archive_once_and_live_copies_are_dupl
             ..
         }
     )));
-    let info = request_id(&effects, |r| matches!(r, Request::RoomInfo)).expect("room info");
-    let effects = rig
-        .stanza(Inbound::Result {
-            from: Some(jid(ROOM)),
-            id: info,
-            answer: Answer::DiscoInfo {
-                identities: vec![],
-                features: FULL.iter().map(|f| f.to_string()).collect(),
-            },
-        })
-        .await;
+    let effects = rig.room_info(&effects, FULL).await;
     let Some(Outbound::Request {
         id: page_id,
         to,
@@ -856,17 +850,7 @@ async fn a_room_cannot_fill_our_memory_with_one_archive_page() {
         rig.stanza(muc_presence("alice", Show::Available, &[110]))
             .await,
     );
-    let info = request_id(&effects, |r| matches!(r, Request::RoomInfo)).expect("room info");
-    let effects = rig
-        .stanza(Inbound::Result {
-            from: Some(jid(ROOM)),
-            id: info,
-            answer: Answer::DiscoInfo {
-                identities: vec![],
-                features: FULL.iter().map(|f| f.to_string()).collect(),
-            },
-        })
-        .await;
+    let effects = rig.room_info(&effects, FULL).await;
     let Some(Outbound::Request {
         id: page_id,
         request: Request::RoomPage(page),
