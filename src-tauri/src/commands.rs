@@ -54,6 +54,25 @@ pub async fn send(state: State<'_, AppState>, peer: String, body: String) -> Res
 }
 
 #[tauri::command]
+pub async fn correct(
+    state: State<'_, AppState>,
+    peer: String,
+    id: MessageId,
+    body: String,
+) -> Result<MessageView> {
+    state.edit(&peer, id, Some(body)).await
+}
+
+#[tauri::command]
+pub async fn retract(
+    state: State<'_, AppState>,
+    peer: String,
+    id: MessageId,
+) -> Result<MessageView> {
+    state.edit(&peer, id, None).await
+}
+
+#[tauri::command]
 pub async fn open(state: State<'_, AppState>, peer: Option<String>) -> Result<()> {
     state.open(peer.as_deref()).await
 }

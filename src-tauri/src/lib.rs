@@ -111,6 +111,8 @@ pub fn run() {
             commands::conversations,
             commands::history,
             commands::send,
+            commands::correct,
+            commands::retract,
             commands::open,
             commands::join_room,
             commands::leave_room,

@@ -6,7 +6,7 @@ use tandem_core::counters::Counters;
 use tandem_core::event::{
     ChatKind, ErrorKind, Event, MessageView, OccupantChange, OfflineReason, QuietState, RoomStatus,
 };
-use tandem_core::model::{Device, DeviceType, Direction, MessageId, Show, Via};
+use tandem_core::model::{Device, DeviceType, Direction, EditKind, MessageId, Show, Via};
 use tandem_core::notify::{Decision, SilentReason};
 use tandem_core::readstate::ReadSource;
 use tandem_core::room::{RoomMeta, RoomNotify};
@@ -36,6 +36,7 @@ pub fn typescript() -> String {
         OfflineReason::decl(),
         ErrorKind::decl(),
         ChatKind::decl(),
+        EditKind::decl(),
         RoomMeta::decl(),
         MessageView::decl(),
         SilentReason::decl(),

@@ -80,6 +80,38 @@ impl App {
         Ok(MessageView::from(&stored))
     }
 
+    /// Corrects a message of ours (`Some(body)`) or retracts it (`None`) on every device and
+    /// for the contact or the room; returns it as it now reads.
+    pub async fn edit(
+        &self,
+        peer: &str,
+        id: MessageId,
+        body: Option<String>,
+    ) -> Result<MessageView> {
+        let peer = parse_contact(peer)?;
+        if let Some(body) = &body {
+            if body.trim().is_empty() {
+                return Err(AppError::invalid(
+                    "the correction is empty (delete the message instead)",
+                ));
+            }
+            if body.len() > MAX_BODY {
+                return Err(AppError::invalid(format!(
+                    "the correction is too long ({} KiB; at most {} KiB)",
+                    body.len() / 1024,
+                    MAX_BODY / 1024
+                )));
+            }
+        }
+        let running = self.require().await?;
+        self.touch_ui();
+        let stored = match body {
+            Some(body) => running.session.correct(peer, id, body).await?,
+            None => running.session.retract(peer, id).await?,
+        };
+        Ok(MessageView::from(&stored))
+    }
+
     /// The conversation on screen (`None`: none). While the window has focus it is read,
     /// now and as messages arrive.
     pub async fn open(&self, peer: Option<&str>) -> Result<()> {

@@ -7,7 +7,7 @@ use tandem_core::engine::RoomView;
 use tandem_core::event::{
     ErrorKind, Event, MessageView, OccupantChange, OfflineReason, RoomStatus,
 };
-use tandem_core::model::{Device, Direction, StoredMessage, Via};
+use tandem_core::model::{Device, Direction, EditKind, StoredMessage, Via};
 use tandem_core::room::{Room, RoomMeta};
 
 /// Text from the network made safe for a terminal: C0 and C1 control characters (escape
@@ -92,6 +92,15 @@ fn via_note(via: Via) -> &'static str {
     }
 }
 
+/// A message its author retracted shows that it was; a corrected one is marked.
+fn shown_body(body: &str, edited: Option<EditKind>) -> String {
+    match edited {
+        Some(EditKind::Retracted) => "(retracted by its author)".into(),
+        Some(EditKind::Corrected) => format!("{body}  [edited]"),
+        None => body.to_owned(),
+    }
+}
+
 /// A room message that mentions us is marked.
 fn mention_note(room: Option<&RoomMeta>) -> &'static str {
     match room {
@@ -114,7 +123,7 @@ pub fn message_line(m: &StoredMessage, account: &BareJid) -> String {
         "{}  {arrow} {:<22} {}{ticks}{}{}",
         local(m.timestamp),
         sender(&m.from, m.direction, account, m.room.as_ref()),
-        m.body.replace('\n', "\n                        "),
+        shown_body(&m.body, m.edited.map(|e| e.kind)).replace('\n', "\n                        "),
         via_note(m.via),
         mention_note(m.room.as_ref())
     )
@@ -130,7 +139,7 @@ fn view_line(m: &MessageView, account: &BareJid) -> String {
         local(m.timestamp),
         m.conversation,
         sender(&m.from, m.direction, account, m.occupant.as_ref()),
-        m.body,
+        shown_body(&m.body, m.edited),
         via_note(m.via),
         mention_note(m.occupant.as_ref())
     )
@@ -362,6 +371,9 @@ impl Printer {
             } => "signed out".into(),
             Event::Disconnected { .. } => "connection lost; reconnecting…".into(),
             Event::Message(m) => view_line(m, &self.account),
+            Event::Edited(m) => {
+                format!("message {} edited: {}", m.id.0, view_line(m, &self.account))
+            }
             Event::Presence { jid, show, delay } => match delay {
                 Some(at) => format!("{jid} is {} (since {})", show.as_str(), local(*at)),
                 None => format!("{jid} is {}", show.as_str()),
@@ -607,6 +619,7 @@ mod room_tests {
                 occupant_id: None,
                 mention,
             }),
+            edited: None,
         }
     }
 

@@ -8,7 +8,7 @@ use crate::counters::Counters;
 use crate::event::{
     ChatKind, ErrorKind, Event, MessageView, OccupantChange, OfflineReason, QuietState, RoomStatus,
 };
-use crate::model::{Device, DeviceType, Direction, MessageId, Show, Via};
+use crate::model::{Device, DeviceType, Direction, EditKind, MessageId, Show, Via};
 use crate::notify::{Decision, SilentReason};
 use crate::readstate::ReadSource;
 use crate::room::{RoomMeta, RoomNotify};
@@ -68,9 +68,13 @@ fn declarations_match_the_ipc_contract() {
             "type MessageView = { id: MessageId, conversation: string, body: string, \
              direction: Direction, from: string, timestamp: string, read: boolean, \
              delivered: boolean, seen: boolean, carbon: boolean, archived: boolean, via: Via, \
-             kind: ChatKind, occupant: RoomMeta | null, };",
+             kind: ChatKind, occupant: RoomMeta | null, edited: EditKind | null, };",
         ),
         (ChatKind::decl(), r#"type ChatKind = "chat" | "groupchat";"#),
+        (
+            EditKind::decl(),
+            r#"type EditKind = "corrected" | "retracted";"#,
+        ),
         (
             OccupantChange::decl(),
             r#"type OccupantChange = { "kind": "joined" } | { "kind": "left" } | { "kind": "renamed", to: string, };"#,
@@ -134,6 +138,7 @@ fn every_event_is_tagged_with_its_name_and_carries_the_contracts_fields() {
         r#"{ "event": "connected", jid: string, resumed: boolean, }"#,
         r#"{ "event": "disconnected", reason: OfflineReason, }"#,
         r#"{ "event": "message" } & MessageView"#,
+        r#"{ "event": "edited" } & MessageView"#,
         r#"{ "event": "presence", jid: string, show: Show, delay?: string, }"#,
         r#"{ "event": "device", devices: Array<Device>, }"#,
         r#"{ "event": "delivered", conversation: string, id: MessageId, }"#,

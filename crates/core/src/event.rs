@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use jid::{BareJid, FullJid, Jid};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Device, Direction, MessageId, Show, StoredMessage, Via};
+use crate::model::{Device, Direction, EditKind, MessageId, Show, StoredMessage, Via};
 use crate::notify::Decision;
 use crate::readstate::ReadSource;
 use crate::room::RoomMeta;
@@ -47,6 +47,9 @@ pub struct MessageView {
     pub kind: ChatKind,
     /// For a room message: the occupant who wrote it, and whether it mentions us.
     pub occupant: Option<RoomMeta>,
+    /// Corrected (the body is the latest text) or retracted (the body is empty) by its
+    /// author; absent for a message as it was sent.
+    pub edited: Option<EditKind>,
 }
 
 /// Whether a message belongs to a one-to-one chat or a room.
@@ -81,6 +84,7 @@ impl From<&StoredMessage> for MessageView {
                 ChatKind::Chat
             },
             occupant: m.room.clone(),
+            edited: m.edited.map(|e| e.kind),
         }
     }
 }
@@ -178,6 +182,9 @@ pub enum Event {
     },
     /// A message was stored (each message once, whatever copies arrive).
     Message(MessageView),
+    /// A stored message was corrected or retracted by its author: the message as it now
+    /// is, under the id it was first shown with.
+    Edited(MessageView),
     /// A contact's or device's presence changed.
     Presence {
         /// Whose presence.

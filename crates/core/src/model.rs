@@ -126,6 +126,61 @@ pub struct NewMessage {
     pub stanza_attr_id: Option<String>,
     /// For a room message: who wrote it (the occupant) and whether it mentions us.
     pub room: Option<RoomMeta>,
+    /// What it does to an earlier message of its conversation, when it is a XEP-0308
+    /// correction or a XEP-0424 retraction rather than a message of its own.
+    pub edit: Option<EditOf>,
+}
+
+/// A correction (XEP-0308) or retraction (XEP-0424): the earlier message it names, and
+/// what it does to it. A store applies it only when [`crate::rules::may_edit`] says the
+/// same author wrote both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditOf {
+    /// The id the edit names: the original's `id` attribute or origin-id (a correction, a
+    /// one-to-one retraction), or the room's stanza-id (a retraction in a room).
+    pub target: String,
+    /// Replace the text, or retract the message.
+    pub kind: EditKind,
+}
+
+/// What was done to a stored message after it arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum EditKind {
+    /// Its author corrected it (XEP-0308): the body is the latest correction's.
+    Corrected,
+    /// Its author retracted it (XEP-0424): the body is gone.
+    Retracted,
+}
+
+impl EditKind {
+    /// The stable text form used in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EditKind::Corrected => "corrected",
+            EditKind::Retracted => "retracted",
+        }
+    }
+
+    /// Parses the text form written by [`EditKind::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "corrected" => Some(EditKind::Corrected),
+            "retracted" => Some(EditKind::Retracted),
+            _ => None,
+        }
+    }
+}
+
+/// The last edit applied to a stored message, and the server's time of that edit (a copy
+/// of an older correction that arrives later changes nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edited {
+    /// Corrected or retracted.
+    pub kind: EditKind,
+    /// The edit's server time.
+    pub at: DateTime<Utc>,
 }
 
 /// Row id of a stored message, unique per profile.
@@ -169,6 +224,8 @@ pub struct StoredMessage {
     pub rank: i64,
     /// For a room message: who wrote it (the occupant) and whether it mentions us.
     pub room: Option<RoomMeta>,
+    /// The last correction or retraction its author applied, if any.
+    pub edited: Option<Edited>,
 }
 
 impl StoredMessage {

@@ -548,6 +548,7 @@ mod tests {
             stanza_attr_id: None,
             rank: 10,
             room: None,
+            edited: None,
         };
         let input = NotifyInput::from(&m);
         assert_eq!(input, incoming(Via::CarbonReceived));

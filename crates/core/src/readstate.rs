@@ -375,6 +375,7 @@ mod tests {
             stanza_attr_id: None,
             rank: 7,
             room: None,
+            edited: None,
         };
         assert_eq!(ReadPosition::from(&m), pos(7, 5));
     }

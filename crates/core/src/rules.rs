@@ -3,7 +3,7 @@
 
 use jid::{BareJid, FullJid, Jid};
 
-use crate::model::{DedupKeys, Direction};
+use crate::model::{DedupKeys, Direction, EditKind, NewMessage, StoredMessage};
 
 /// Why an inbound wrapper (carbon or archive result) was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -179,6 +179,63 @@ pub fn dedup_keys<'a>(
         stanza_id,
         origin_id: origin_id.filter(|id| !id.is_empty()).map(str::to_owned),
     }
+}
+
+/// Why a correction (XEP-0308) or retraction (XEP-0424) changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EditRefusal {
+    /// Someone other than the original's author sent it: in a room another occupant (by
+    /// occupant-id where the room offers them, else by nick), in a chat another account.
+    #[error("it does not come from the author of the message it names")]
+    NotTheAuthor,
+    /// The message it names was retracted: nothing brings it back.
+    #[error("the message it names was retracted")]
+    Retracted,
+    /// No stored message of the conversation has the id it names.
+    #[error("no stored message has the id it names")]
+    NoTarget,
+}
+
+/// Rule: a correction or retraction changes a stored message only when the same author
+/// wrote both (XEP-0308 §5, XEP-0424 §6). Our own messages (outgoing: the engine decided
+/// they are ours from our own account or our own occupant) may be edited from any of our
+/// devices. In a room, the occupant: when either message carries a XEP-0421 occupant-id
+/// (read only where the room offers them), both must carry the same one; without them,
+/// the same nick. In a chat, the contact's account (the same bare JID: any of the
+/// contact's devices speaks for the contact). A retracted message stays retracted.
+pub fn may_edit(original: &StoredMessage, edit: &NewMessage) -> Result<(), EditRefusal> {
+    if original
+        .edited
+        .is_some_and(|e| e.kind == EditKind::Retracted)
+    {
+        return Err(EditRefusal::Retracted);
+    }
+    if original.direction != edit.direction || original.conversation != edit.peer {
+        return Err(EditRefusal::NotTheAuthor);
+    }
+    let same = match (&original.room, &edit.room) {
+        _ if edit.direction == Direction::Out => true,
+        (Some(a), Some(b)) => match (&a.occupant_id, &b.occupant_id) {
+            (None, None) => a.nick == b.nick,
+            (x, y) => x == y,
+        },
+        (None, None) => original.from.to_bare() == edit.from.to_bare(),
+        _ => false,
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(EditRefusal::NotTheAuthor)
+    }
+}
+
+/// Whether a stored message is the one an edit names: its `id` attribute, its origin-id
+/// or its stanza-id (a room's, which XEP-0424 names in rooms) is the target.
+pub fn edit_names(original: &StoredMessage, target: &str) -> bool {
+    original.stanza_attr_id.as_deref() == Some(target)
+        || original.keys.origin_id.as_deref() == Some(target)
+        || original.keys.stanza_id.as_deref() == Some(target)
 }
 
 #[cfg(test)]
@@ -400,5 +457,204 @@ mod tests {
             Some("S1"),
             "a full JID is not our archive"
         );
+    }
+
+    mod edits {
+        use chrono::{TimeZone, Utc};
+
+        use super::*;
+        use crate::model::{EditOf, Edited, MessageId, Via};
+        use crate::room::RoomMeta;
+
+        fn occupant(nick: &str, id: Option<&str>) -> Option<RoomMeta> {
+            Some(RoomMeta {
+                nick: nick.into(),
+                occupant_id: id.map(str::to_owned),
+                mention: false,
+            })
+        }
+
+        fn stored(peer: &str, from: &str, dir: Direction, room: Option<RoomMeta>) -> StoredMessage {
+            StoredMessage {
+                id: MessageId(1),
+                conversation: jid(peer).to_bare(),
+                body: "original".into(),
+                direction: dir,
+                from: jid(from),
+                timestamp: Utc.timestamp_opt(1_000, 0).unwrap(),
+                read: false,
+                delivered: false,
+                seen: false,
+                via: Via::Live,
+                keys: DedupKeys::default(),
+                stanza_attr_id: Some("m1".into()),
+                rank: 1,
+                room,
+                edited: None,
+            }
+        }
+
+        fn edit(peer: &str, from: &str, dir: Direction, room: Option<RoomMeta>) -> NewMessage {
+            NewMessage {
+                peer: jid(peer).to_bare(),
+                from: jid(from),
+                direction: dir,
+                body: "fixed".into(),
+                timestamp: Utc.timestamp_opt(1_010, 0).unwrap(),
+                via: Via::Live,
+                keys: DedupKeys::default(),
+                stanza_attr_id: Some("m2".into()),
+                room,
+                edit: Some(EditOf {
+                    target: "m1".into(),
+                    kind: EditKind::Corrected,
+                }),
+            }
+        }
+
+        const ROOM: &str = "room@muc.example.org";
+
+        #[test]
+        fn only_the_same_occupant_edits_a_room_message() {
+            let original = stored(
+                ROOM,
+                "room@muc.example.org/bob",
+                Direction::In,
+                occupant("bob", Some("B")),
+            );
+            let cases = [
+                ("bob", Some("B"), Ok(())),
+                // A nick change keeps the occupant-id: still bob.
+                ("robert", Some("B"), Ok(())),
+                // Someone who took bob's nick after he left.
+                ("bob", Some("M"), Err(EditRefusal::NotTheAuthor)),
+                // The room stopped vouching: the nick alone is not enough against an id.
+                ("bob", None, Err(EditRefusal::NotTheAuthor)),
+                ("mallory", Some("M"), Err(EditRefusal::NotTheAuthor)),
+            ];
+            for (nick, id, want) in cases {
+                let e = edit(
+                    ROOM,
+                    &format!("{ROOM}/{nick}"),
+                    Direction::In,
+                    occupant(nick, id),
+                );
+                assert_eq!(may_edit(&original, &e), want, "{nick} {id:?}");
+            }
+        }
+
+        #[test]
+        fn without_occupant_ids_a_room_edit_needs_the_same_nick() {
+            let original = stored(
+                ROOM,
+                "room@muc.example.org/bob",
+                Direction::In,
+                occupant("bob", None),
+            );
+            let same = edit(
+                ROOM,
+                "room@muc.example.org/bob",
+                Direction::In,
+                occupant("bob", None),
+            );
+            assert_eq!(may_edit(&original, &same), Ok(()));
+            let other = edit(
+                ROOM,
+                "room@muc.example.org/colin",
+                Direction::In,
+                occupant("colin", None),
+            );
+            assert_eq!(may_edit(&original, &other), Err(EditRefusal::NotTheAuthor));
+        }
+
+        #[test]
+        fn a_chat_edit_needs_the_contacts_own_account() {
+            let original = stored(
+                "bob@example.org",
+                "bob@example.org/laptop",
+                Direction::In,
+                None,
+            );
+            let phone = edit(
+                "bob@example.org",
+                "bob@example.org/phone",
+                Direction::In,
+                None,
+            );
+            assert_eq!(may_edit(&original, &phone), Ok(()));
+            let other = edit(
+                "bob@example.org",
+                "mallory@example.org/x",
+                Direction::In,
+                None,
+            );
+            assert_eq!(may_edit(&original, &other), Err(EditRefusal::NotTheAuthor));
+            // Another conversation's message with the same id.
+            let elsewhere = edit(
+                "colin@example.org",
+                "colin@example.org/x",
+                Direction::In,
+                None,
+            );
+            assert_eq!(
+                may_edit(&original, &elsewhere),
+                Err(EditRefusal::NotTheAuthor)
+            );
+        }
+
+        #[test]
+        fn a_contact_cannot_edit_our_messages_nor_we_theirs() {
+            let ours = stored(
+                "bob@example.org",
+                "alice@example.org/laptop",
+                Direction::Out,
+                None,
+            );
+            let theirs = edit("bob@example.org", "bob@example.org/x", Direction::In, None);
+            assert_eq!(may_edit(&ours, &theirs), Err(EditRefusal::NotTheAuthor));
+            // Any of our devices edits ours, in a chat or a room.
+            let phone = edit(
+                "bob@example.org",
+                "alice@example.org/phone",
+                Direction::Out,
+                None,
+            );
+            assert_eq!(may_edit(&ours, &phone), Ok(()));
+            let ours = stored(
+                ROOM,
+                "alice@example.org/laptop",
+                Direction::Out,
+                occupant("alice", None),
+            );
+            let reflected = edit(
+                ROOM,
+                "room@muc.example.org/alice",
+                Direction::Out,
+                occupant("alice", Some("A")),
+            );
+            assert_eq!(may_edit(&ours, &reflected), Ok(()));
+        }
+
+        #[test]
+        fn a_retracted_message_stays_retracted() {
+            let mut original = stored("bob@example.org", "bob@example.org/x", Direction::In, None);
+            original.edited = Some(Edited {
+                kind: EditKind::Retracted,
+                at: original.timestamp,
+            });
+            let e = edit("bob@example.org", "bob@example.org/x", Direction::In, None);
+            assert_eq!(may_edit(&original, &e), Err(EditRefusal::Retracted));
+        }
+
+        #[test]
+        fn an_edit_names_a_message_by_any_of_its_ids() {
+            let mut m = stored(ROOM, "room@muc.example.org/bob", Direction::In, None);
+            m.keys.origin_id = Some("o1".into());
+            m.keys.stanza_id = Some("s1".into());
+            for t in ["m1", "o1", "s1"] {
+                assert!(edit_names(&m, t), "{t}");
+            }
+            assert!(!edit_names(&m, "other"));
+        }
     }
 }

@@ -15,10 +15,12 @@ use chrono::{DateTime, Utc};
 use jid::BareJid;
 
 use crate::model::{
-    ConversationSummary, Device, Direction, MessageId, NewMessage, StoredMessage, Via,
+    ConversationSummary, Device, Direction, EditKind, Edited, MessageId, NewMessage, StoredMessage,
+    Via,
 };
 use crate::readstate::ReadPosition;
 use crate::room::Room;
+use crate::rules::{self, EditRefusal};
 use crate::{Error, Result};
 
 /// The outcome of storing one copy of a message.
@@ -29,8 +31,15 @@ use crate::{Error, Result};
 pub enum Inserted {
     /// The message was new and is now stored.
     New(StoredMessage),
-    /// Another copy was already stored under this id.
+    /// Another copy was already stored under this id (for an edit: the message it names
+    /// already reads so, or a later edit of it is already applied).
     Duplicate(MessageId),
+    /// The copy was a correction or retraction (XEP-0308, XEP-0424) and changed the stored
+    /// message it names: that message as it now is.
+    Edited(StoredMessage),
+    /// The copy was a correction or retraction that changes nothing, and why; it is not
+    /// stored.
+    Refused(EditRefusal),
 }
 
 impl Inserted {
@@ -38,7 +47,7 @@ impl Inserted {
     pub fn new_message(&self) -> Option<&StoredMessage> {
         match self {
             Inserted::New(m) => Some(m),
-            Inserted::Duplicate(_) => None,
+            Inserted::Duplicate(_) | Inserted::Edited(_) | Inserted::Refused(_) => None,
         }
     }
 }
@@ -179,6 +188,80 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Inserted>>> + Send;
 }
 
+/// The most stored messages an edit's target id is looked up among (newest first): ids
+/// are the sender's choice, so several messages may share one.
+pub const MAX_EDIT_CANDIDATES: usize = 8;
+
+/// What a store does with a correction or retraction (a [`NewMessage`] with `edit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditPlan {
+    /// Change the stored message: its new body (empty for a retraction), what was done
+    /// and when.
+    Apply {
+        /// The message to change.
+        id: MessageId,
+        /// Its body from now on.
+        body: String,
+        /// What was done to it, and the edit's time.
+        edited: Edited,
+    },
+    /// Nothing to change: `Inserted::Duplicate(id)`.
+    Unchanged(MessageId),
+    /// A correction whose original is not stored (it was never received, or it was an edit
+    /// itself): store it as a message of its own, as a client without XEP-0308 shows it.
+    StoreAsMessage,
+    /// Refused: `Inserted::Refused`.
+    Refuse(EditRefusal),
+}
+
+/// Every store's edit semantics, given the stored messages of the edit's conversation that
+/// [`rules::edit_names`] matches, newest first (at most [`MAX_EDIT_CANDIDATES`]): the
+/// newest one the same author wrote ([`rules::may_edit`]) is changed, unless a later edit
+/// of it is already applied or it already reads so (another copy of the same edit).
+pub fn plan_edit(candidates: &[StoredMessage], edit: &NewMessage) -> EditPlan {
+    let Some(of) = &edit.edit else {
+        return EditPlan::StoreAsMessage;
+    };
+    let mut refusal = None;
+    let original = candidates.iter().find(|c| match rules::may_edit(c, edit) {
+        Ok(()) => true,
+        Err(r) => {
+            refusal.get_or_insert(r);
+            false
+        }
+    });
+    let Some(original) = original else {
+        // Another copy of the retraction that retracted it changes nothing either.
+        let retracted = candidates
+            .iter()
+            .find(|c| c.edited.is_some_and(|e| e.kind == EditKind::Retracted));
+        return match (refusal, of.kind, retracted) {
+            (Some(EditRefusal::Retracted), EditKind::Retracted, Some(c)) => {
+                EditPlan::Unchanged(c.id)
+            }
+            (Some(r), _, _) => EditPlan::Refuse(r),
+            (None, EditKind::Corrected, _) => EditPlan::StoreAsMessage,
+            (None, EditKind::Retracted, _) => EditPlan::Refuse(EditRefusal::NoTarget),
+        };
+    };
+    let body = match of.kind {
+        EditKind::Corrected => edit.body.clone(),
+        EditKind::Retracted => String::new(),
+    };
+    let stale = original.edited.is_some_and(|e| e.at > edit.timestamp);
+    if stale || (original.body == body && original.edited.map(|e| e.kind) == Some(of.kind)) {
+        return EditPlan::Unchanged(original.id);
+    }
+    EditPlan::Apply {
+        id: original.id,
+        body,
+        edited: Edited {
+            kind: of.kind,
+            at: edit.timestamp,
+        },
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     next_id: i64,
@@ -214,6 +297,38 @@ impl MemoryStore {
 
 impl Inner {
     fn insert(&mut self, account: &BareJid, msg: &NewMessage) -> Inserted {
+        if let Some(of) = &msg.edit {
+            let mut candidates: Vec<StoredMessage> = self
+                .messages
+                .iter()
+                .filter(|(acc, m, _)| {
+                    acc == account && m.conversation == msg.peer && rules::edit_names(m, &of.target)
+                })
+                .map(|(_, m, _)| m.clone())
+                .collect();
+            candidates.sort_by_key(|m| std::cmp::Reverse(m.order()));
+            candidates.truncate(MAX_EDIT_CANDIDATES);
+            match plan_edit(&candidates, msg) {
+                EditPlan::Apply { id, body, edited } => {
+                    let Some((_, m, _)) = self.messages.iter_mut().find(|(_, m, _)| m.id == id)
+                    else {
+                        return Inserted::Duplicate(id);
+                    };
+                    m.body = body;
+                    m.edited = Some(edited);
+                    return Inserted::Edited(m.clone());
+                }
+                EditPlan::Unchanged(id) => return Inserted::Duplicate(id),
+                EditPlan::Refuse(r) => return Inserted::Refused(r),
+                EditPlan::StoreAsMessage => {
+                    let plain = NewMessage {
+                        edit: None,
+                        ..msg.clone()
+                    };
+                    return self.insert(account, &plain);
+                }
+            }
+        }
         let existing = self.messages.iter_mut().find(|(acc, m, _)| {
             acc == account
                 && m.conversation == msg.peer
@@ -255,6 +370,7 @@ impl Inner {
             stanza_attr_id: msg.stanza_attr_id.clone(),
             rank: self.last_rank,
             room: msg.room.clone(),
+            edited: None,
         };
         self.messages
             .push((account.clone(), stored.clone(), msg.stanza_attr_id.clone()));

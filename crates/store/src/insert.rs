@@ -1,11 +1,12 @@
 //! Storing one copy of a message: new, or recognised as a duplicate by the unique indexes.
 
+use jid::BareJid;
 use sqlx::sqlite::SqliteConnection;
-use tandem_core::model::{Direction, MessageId, NewMessage, StoredMessage, Via};
-use tandem_core::store::Inserted;
+use tandem_core::model::{Direction, EditOf, MessageId, NewMessage, StoredMessage, Via};
+use tandem_core::store::{plan_edit, EditPlan, Inserted, MAX_EDIT_CANDIDATES};
 use tandem_core::{Error, Result};
 
-use crate::rows::{column, split_time};
+use crate::rows::{column, message_from_row, split_time, MESSAGE_COLUMNS};
 use crate::sql;
 
 /// Stores one copy in an open write transaction, or recognises it and fills in the keys the
@@ -15,6 +16,9 @@ pub(crate) async fn insert_in(
     conversation_id: i64,
     msg: &NewMessage,
 ) -> Result<Inserted> {
+    if let Some(of) = &msg.edit {
+        return edit_in(conn, conversation_id, msg, of).await;
+    }
     let read = msg.direction == Direction::Out;
     let (secs, nanos) = split_time(msg.timestamp);
     let room = msg.room.as_ref();
@@ -60,6 +64,7 @@ pub(crate) async fn insert_in(
             stanza_attr_id: msg.stanza_attr_id.clone(),
             rank,
             room: msg.room.clone(),
+            edited: None,
         }));
     }
 
@@ -131,4 +136,72 @@ pub(crate) async fn insert_in(
         }
     }
     Ok(Inserted::Duplicate(MessageId(id)))
+}
+
+/// Applies a correction or retraction in an open write transaction, as
+/// [`plan_edit`] says: to the newest message of the conversation that the edit names and
+/// its author wrote.
+async fn edit_in(
+    conn: &mut SqliteConnection,
+    conversation_id: i64,
+    msg: &NewMessage,
+    of: &EditOf,
+) -> Result<Inserted> {
+    // Each id through its own index (message_receipt, message_edit_origin,
+    // message_stanza_id), each bounded: ids are the sender's choice, and a sender who gave
+    // thousands of messages one id must not make every edit read them all.
+    let rows = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM message WHERE id IN ( \
+           SELECT id FROM (SELECT id FROM message WHERE conversation_id = ?1 \
+             AND stanza_attr_id = ?2 ORDER BY id DESC LIMIT ?3) \
+           UNION SELECT id FROM (SELECT id FROM message WHERE conversation_id = ?1 \
+             AND origin_id = ?2 ORDER BY id DESC LIMIT ?3) \
+           UNION SELECT id FROM (SELECT id FROM message WHERE conversation_id = ?1 \
+             AND stanza_id = ?2 ORDER BY id DESC LIMIT ?3)) \
+         ORDER BY server_time DESC, rank DESC, id DESC LIMIT ?3"
+    ))
+    .bind(conversation_id)
+    .bind(&of.target)
+    .bind(MAX_EDIT_CANDIDATES as i64)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(sql("looking up the message an edit names"))?;
+    let peer: &BareJid = &msg.peer;
+    let candidates = rows
+        .iter()
+        .map(|r| message_from_row(r, peer))
+        .collect::<Result<Vec<_>>>()?;
+    match plan_edit(&candidates, msg) {
+        EditPlan::Apply { id, body, edited } => {
+            let (secs, nanos) = split_time(edited.at);
+            sqlx::query(
+                "UPDATE message SET body = ?1, edit = ?2, edited_at = ?3, edited_at_ns = ?4 \
+                 WHERE id = ?5",
+            )
+            .bind(&body)
+            .bind(edited.kind.as_str())
+            .bind(secs)
+            .bind(nanos)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(sql("editing a message"))?;
+            let mut changed = candidates
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| Error::Corrupt(format!("edited message {id:?} vanished")))?;
+            changed.body = body;
+            changed.edited = Some(edited);
+            Ok(Inserted::Edited(changed))
+        }
+        EditPlan::Unchanged(id) => Ok(Inserted::Duplicate(id)),
+        EditPlan::Refuse(refusal) => Ok(Inserted::Refused(refusal)),
+        EditPlan::StoreAsMessage => {
+            let plain = NewMessage {
+                edit: None,
+                ..msg.clone()
+            };
+            Box::pin(insert_in(conn, conversation_id, &plain)).await
+        }
+    }
 }

@@ -5,7 +5,7 @@ use jid::{BareJid, FullJid, Jid};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use tandem_core::model::{
-    DedupKeys, Device, DeviceType, Direction, MessageId, Show, StoredMessage, Via,
+    DedupKeys, Device, DeviceType, Direction, EditKind, Edited, MessageId, Show, StoredMessage, Via,
 };
 use tandem_core::room::{Room, RoomMeta, RoomNotify};
 use tandem_core::{Error, Result};
@@ -33,9 +33,12 @@ where
         .map_err(|e| Error::Corrupt(format!("{what}: column {name}: {e}")))
 }
 
-/// A message row of `conversation`: the columns id, direction, sender, body, server_time,
-/// server_time_ns, via, origin_id, stanza_id, stanza_attr_id, delivered, seen, read, rank,
-/// occupant_nick, occupant_id and mention.
+/// The columns of a message row that [`message_from_row`] reads, in a `SELECT`.
+pub(crate) const MESSAGE_COLUMNS: &str = "id, direction, sender, body, server_time, \
+    server_time_ns, via, origin_id, stanza_id, stanza_attr_id, delivered, seen, read, rank, \
+    occupant_nick, occupant_id, mention, edit, edited_at, edited_at_ns";
+
+/// A message row of `conversation`, with the columns of [`MESSAGE_COLUMNS`].
 pub(crate) fn message_from_row(row: &SqliteRow, conversation: &BareJid) -> Result<StoredMessage> {
     let id: i64 = column(row, "message", "id")?;
     let what = format!("message {id}");
@@ -88,7 +91,24 @@ pub(crate) fn message_from_row(row: &SqliteRow, conversation: &BareJid) -> Resul
         stanza_attr_id: column(row, &what, "stanza_attr_id")?,
         rank: column(row, &what, "rank")?,
         room,
+        edited: edited_from_row(row, &what)?,
     })
+}
+
+/// A message's last edit: its kind and time, all three columns or none.
+fn edited_from_row(row: &SqliteRow, what: &str) -> Result<Option<Edited>> {
+    let kind: Option<String> = column(row, what, "edit")?;
+    let secs: Option<i64> = column(row, what, "edited_at")?;
+    let nanos: Option<i64> = column(row, what, "edited_at_ns")?;
+    match (kind, secs, nanos) {
+        (None, None, None) => Ok(None),
+        (Some(kind), Some(secs), Some(nanos)) => Ok(Some(Edited {
+            kind: EditKind::parse(&kind)
+                .ok_or_else(|| Error::Corrupt(format!("{what}: unknown edit {kind:?}")))?,
+            at: join_time(what, secs, nanos)?,
+        })),
+        _ => Err(Error::Corrupt(format!("{what}: an edit without its time"))),
+    }
 }
 
 /// A room row.

@@ -12,6 +12,7 @@ use crate::ids::WriteIds;
 use crate::insert::insert_in;
 use crate::rows::{
     column, device_from_row, join_time, message_from_row, room_from_row, split_time,
+    MESSAGE_COLUMNS,
 };
 use crate::{sql, SqliteStore};
 
@@ -71,12 +72,10 @@ impl Store for SqliteStore {
         let Some(conversation_id) = self.find_conversation(account, peer).await? else {
             return Ok(Vec::new());
         };
-        let rows = sqlx::query(
-            "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, stanza_attr_id, delivered, seen, read, rank, occupant_nick, occupant_id, \
-             mention FROM message WHERE conversation_id = ?1 \
-             ORDER BY server_time, rank, id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM message WHERE conversation_id = ?1 \
+                 ORDER BY server_time, rank, id"
+        ))
         .bind(conversation_id)
         .fetch_all(&self.pool)
         .await
@@ -94,7 +93,8 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT c.peer, m.id, m.direction, m.sender, m.body, m.server_time, \
                m.server_time_ns, m.via, m.origin_id, m.stanza_id, m.stanza_attr_id, m.delivered, m.seen, \
-               m.read, m.rank, m.occupant_nick, m.occupant_id, m.mention, \
+               m.read, m.rank, m.occupant_nick, m.occupant_id, m.mention, m.edit, m.edited_at, \
+               m.edited_at_ns, \
                (SELECT COUNT(*) FROM message u \
                   WHERE u.conversation_id = c.id AND u.direction = 'in' AND u.read = 0) \
                  AS unread, \
@@ -166,13 +166,11 @@ impl Store for SqliteStore {
             }
             None => (i64::MAX, i64::MAX, i64::MAX),
         };
-        let rows = sqlx::query(
-            "SELECT id, direction, sender, body, server_time, server_time_ns, via, origin_id, \
-             stanza_id, stanza_attr_id, delivered, seen, read, rank, occupant_nick, occupant_id, \
-             mention FROM message \
-             WHERE conversation_id = ?1 AND (server_time, rank, id) < (?2, ?3, ?4) \
-             ORDER BY server_time DESC, rank DESC, id DESC LIMIT ?5",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM message \
+                 WHERE conversation_id = ?1 AND (server_time, rank, id) < (?2, ?3, ?4) \
+                 ORDER BY server_time DESC, rank DESC, id DESC LIMIT ?5"
+        ))
         .bind(conversation_id)
         .bind(start.0)
         .bind(start.1)

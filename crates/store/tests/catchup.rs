@@ -33,6 +33,7 @@ fn archived(i: usize) -> NewMessage {
         },
         stanza_attr_id: Some(format!("origin-{i}")),
         room: None,
+        edit: None,
     }
 }
 

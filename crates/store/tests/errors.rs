@@ -75,6 +75,7 @@ async fn damaged_history(damage: &str) -> Error {
         keys: DedupKeys::default(),
         stanza_attr_id: None,
         room: None,
+        edit: None,
     };
     store.insert_message(&alice, &msg).await.expect("insert");
     sqlx::query(damage)

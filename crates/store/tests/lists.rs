@@ -46,6 +46,7 @@ async fn big_profile(store: &SqliteStore) -> BareJid {
                     },
                     stanza_attr_id: None,
                     room: None,
+                    edit: None,
                 }
             })
             .collect();

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::Row;
-use tandem_core::model::{DedupKeys, Direction, NewMessage, Via};
+use tandem_core::model::{DedupKeys, Direction, EditKind, EditOf, NewMessage, Via};
 use tandem_core::room::{Room, RoomMeta, RoomNotify};
 use tandem_core::store::{Inserted, Store};
 use tandem_core::testing::{alice, at, bare, bob, jid};
@@ -34,7 +34,14 @@ async fn reopening_runs_no_migration_twice_and_records_every_version() {
         .collect();
     assert_eq!(
         applied,
-        [(1, true), (2, true), (3, true), (4, true), (5, true)]
+        [
+            (1, true),
+            (2, true),
+            (3, true),
+            (4, true),
+            (5, true),
+            (6, true)
+        ]
     );
     store.close().await;
 }
@@ -248,6 +255,7 @@ async fn a_version_4_database_upgrades_to_rooms_and_keeps_its_rows() {
         },
         stanza_attr_id: None,
         room: None,
+        edit: None,
     };
     assert_eq!(
         store.insert_message(&alice(), &copy).await.expect("insert"),
@@ -340,4 +348,90 @@ async fn the_database_checks_rooms_and_occupant_columns() {
     .await
     .expect("message_mention");
     assert!(!unique && partial, "message_mention is a partial index");
+}
+
+#[tokio::test]
+async fn a_version_5_database_upgrades_to_edits_and_its_messages_can_be_corrected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("profile.db");
+    let pool = database_at_version(&path, 5).await;
+    for sql in [
+        "INSERT INTO account (id, jid) VALUES (1, 'alice@example.org')",
+        "INSERT INTO conversation (id, account_id, peer) VALUES (1, 1, 'bob@example.org')",
+        "INSERT INTO message (id, conversation_id, direction, sender, body, server_time, via, \
+         stanza_attr_id, rank) \
+         VALUES (1, 1, 'in', 'bob@example.org/desk', 'helo', 1700000001, 'live', 'm1', 1)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    pool.close().await;
+
+    let store = open(&path).await;
+    let history = store.history(&alice(), &bob()).await.expect("history");
+    assert_eq!(history[0].edited, None, "an old row was never edited");
+    let fix = NewMessage {
+        peer: bob(),
+        from: jid("bob@example.org/phone"),
+        direction: Direction::In,
+        body: "hello".into(),
+        timestamp: at(1_700_000_005),
+        via: Via::Live,
+        keys: DedupKeys::default(),
+        stanza_attr_id: Some("m2".into()),
+        room: None,
+        edit: Some(EditOf {
+            target: "m1".into(),
+            kind: EditKind::Corrected,
+        }),
+    };
+    let out = store.insert_message(&alice(), &fix).await.expect("edit");
+    assert!(
+        matches!(out, Inserted::Edited(ref m) if m.body == "hello"),
+        "{out:?}"
+    );
+    store.close().await;
+    let store = open(&path).await;
+    let history = store.history(&alice(), &bob()).await.expect("history");
+    assert_eq!(
+        (
+            history.len(),
+            history[0].body.as_str(),
+            history[0].edited.map(|e| e.kind)
+        ),
+        (1, "hello", Some(EditKind::Corrected))
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn the_database_checks_edit_columns() {
+    let store = SqliteStore::open_in_memory().await.expect("open");
+    let pool = store.pool();
+    for sql in [
+        "INSERT INTO account (id, jid) VALUES (1, 'alice@example.org')",
+        "INSERT INTO conversation (id, account_id, peer) VALUES (1, 1, 'bob@example.org')",
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         edit, edited_at, edited_at_ns) \
+         VALUES (1, 'in', 'bob@example.org/x', '', 0, 'live', 'retracted', 5, 0)",
+    ] {
+        sqlx::query(sql).execute(pool).await.expect(sql);
+    }
+    for sql in [
+        // A known kind of edit, always with its time, and a time in range.
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         edit, edited_at, edited_at_ns) \
+         VALUES (1, 'in', 'bob@example.org/x', '', 0, 'live', 'deleted', 5, 0)",
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         edit) VALUES (1, 'in', 'bob@example.org/x', '', 0, 'live', 'corrected')",
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         edited_at, edited_at_ns) VALUES (1, 'in', 'bob@example.org/x', '', 0, 'live', 5, 0)",
+        "INSERT INTO message (conversation_id, direction, sender, body, server_time, via, \
+         edit, edited_at, edited_at_ns) \
+         VALUES (1, 'in', 'bob@example.org/x', '', 0, 'live', 'corrected', 5, 2000000000)",
+    ] {
+        assert!(
+            sqlx::query(sql).execute(pool).await.is_err(),
+            "accepted: {sql}"
+        );
+    }
 }

@@ -27,6 +27,7 @@ fn incoming(body: &str, secs: i64, stanza_id: &str) -> NewMessage {
         },
         stanza_attr_id: None,
         room: None,
+        edit: None,
     }
 }
 

@@ -54,6 +54,7 @@ async fn store_only(n: usize) -> Result<()> {
             },
             stanza_attr_id: Some(format!("m{i}")),
             room: None,
+            edit: None,
         })
         .collect();
     let started = Instant::now();

@@ -76,6 +76,7 @@ async fn main() -> Result<()> {
             },
             stanza_attr_id: None,
             room: None,
+            edit: None,
         });
         if page.len() == 50 {
             store.store_archive_page(&account, &page, None).await?;

@@ -21,6 +21,8 @@ export type ErrorKind = "reconnecting" | "storage" | "forged" | "server" | "comm
 
 export type ChatKind = "chat" | "groupchat";
 
+export type EditKind = "corrected" | "retracted";
+
 export type RoomMeta = { 
 /**
  * The occupant's nick (the resource of the room JID it came from).
@@ -92,7 +94,12 @@ kind: ChatKind,
 /**
  * For a room message: the occupant who wrote it, and whether it mentions us.
  */
-occupant: RoomMeta | null, };
+occupant: RoomMeta | null, 
+/**
+ * Corrected (the body is the latest text) or retracted (the body is empty) by its
+ * author; absent for a message as it was sent.
+ */
+edited: EditKind | null, };
 
 export type SilentReason = { "reason": "active_elsewhere", 
 /**
@@ -243,7 +250,7 @@ resumed: boolean, } | { "event": "disconnected",
 /**
  * Why.
  */
-reason: OfflineReason, } | { "event": "message" } & MessageView | { "event": "presence", 
+reason: OfflineReason, } | { "event": "message" } & MessageView | { "event": "edited" } & MessageView | { "event": "presence", 
 /**
  * Whose presence.
  */

@@ -16,9 +16,10 @@ use futures::StreamExt;
 use jid::{BareJid, FullJid, Jid};
 use tandem_core::activity::ActiveWindow;
 use tandem_core::counters::Counters;
+use tandem_core::engine::outbound::Chat;
 use tandem_core::engine::{self, Effect, Engine, EngineConfig, Input, RoomView, SendError};
 use tandem_core::event::{ErrorKind, Event, OfflineReason};
-use tandem_core::model::{Show, StoredMessage};
+use tandem_core::model::{MessageId, Show, StoredMessage};
 use tandem_core::status::DeviceStatus;
 use tandem_core::store::Store;
 use tokio::sync::{mpsc, oneshot};
@@ -50,6 +51,12 @@ enum Command {
     Send {
         to: Jid,
         body: String,
+        reply: oneshot::Sender<Result<StoredMessage, ClientError>>,
+    },
+    Edit {
+        conversation: BareJid,
+        target: MessageId,
+        text: Option<String>,
         reply: oneshot::Sender<Result<StoredMessage, ClientError>>,
     },
     Raw(Box<Stanza>),
@@ -157,6 +164,46 @@ impl Session {
             .send(Command::Send {
                 to: to.into(),
                 body,
+                reply,
+            })
+            .await
+            .map_err(|_| ClientError::Closed)?;
+        rx.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Corrects a message of ours (XEP-0308) on every device of both parties, or of the
+    /// room: the stored message as it now reads, once the server acknowledged the
+    /// correction.
+    pub async fn correct(
+        &self,
+        conversation: BareJid,
+        target: MessageId,
+        text: String,
+    ) -> Result<StoredMessage, ClientError> {
+        self.edit(conversation, target, Some(text)).await
+    }
+
+    /// Retracts a message of ours (XEP-0424) everywhere it was shown.
+    pub async fn retract(
+        &self,
+        conversation: BareJid,
+        target: MessageId,
+    ) -> Result<StoredMessage, ClientError> {
+        self.edit(conversation, target, None).await
+    }
+
+    async fn edit(
+        &self,
+        conversation: BareJid,
+        target: MessageId,
+        text: Option<String>,
+    ) -> Result<StoredMessage, ClientError> {
+        let (reply, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Edit {
+                conversation,
+                target,
+                text,
                 reply,
             })
             .await
@@ -336,6 +383,14 @@ impl<S: Store + 'static> Actor<S> {
                 }
                 cmd = commands.recv() => match cmd {
                     Some(Command::Send { to, body, reply }) => self.send_message(to, body, reply).await,
+                    Some(Command::Edit { conversation, target, text, reply }) => {
+                        let (result, effects) = self
+                            .engine
+                            .edit_message(&*self.store, conversation, target, text, Utc::now())
+                            .await;
+                        self.apply(effects).await;
+                        self.dispatch(result, reply).await;
+                    }
                     Some(Command::Raw(stanza)) => self.send_stanza(*stanza).await,
                     Some(Command::Engine(cmd)) => self.input(Input::Command(cmd)).await,
                     Some(Command::Rooms(reply)) => {
@@ -457,6 +512,16 @@ impl<S: Store + 'static> Actor<S> {
             .send_message(&*self.store, to, body, Utc::now())
             .await;
         self.apply(effects).await;
+        self.dispatch(result, reply).await;
+    }
+
+    /// Sends what the engine composed (a message, a correction, a retraction) and answers
+    /// once the server acknowledged it, or the acknowledgement timed out.
+    async fn dispatch(
+        &mut self,
+        result: Result<(StoredMessage, Chat), SendError>,
+        reply: oneshot::Sender<Result<StoredMessage, ClientError>>,
+    ) {
         let (stored, chat) = match result {
             Ok(sent) => sent,
             Err(e) => {

@@ -10,6 +10,32 @@ use tokio_xmpp::parsers::{data_forms, ns};
 /// XEP-0372 references.
 pub const NS_REFERENCE: &str = "urn:xmpp:reference:0";
 
+/// XEP-0424 message retraction, version 1 (`<retract id='…'/>`).
+pub const NS_RETRACT: &str = "urn:xmpp:message-retract:1";
+/// XEP-0424 before version 0.4: a `<retract/>` of this namespace inside a XEP-0422
+/// `<apply-to id='…'/>` (what Conversations and Gajim sent until 2023).
+pub const NS_RETRACT_0: &str = "urn:xmpp:message-retract:0";
+/// XEP-0334 message processing hints (`<store/>`: archive it, though it has no body of
+/// its own to speak of).
+pub const NS_HINTS: &str = "urn:xmpp:hints";
+/// XEP-0428 fallback indication (a retraction's body is one).
+pub const NS_FALLBACK: &str = "urn:xmpp:fallback:0";
+/// XEP-0422 message fastening (the old retraction's wrapper).
+pub const NS_FASTEN: &str = "urn:xmpp:fasten:0";
+
+/// The longest message id an edit may name: longer ones are no message id of ours nor of
+/// any client we know, and are not looked up.
+pub const MAX_EDIT_ID: usize = 256;
+
+/// The message a XEP-0424 retraction in `el` names: `<retract xmlns='…:1' id='…'/>`, or
+/// the old `<apply-to xmlns='urn:xmpp:fasten:0' id='…'><retract xmlns='…:0'/></apply-to>`.
+pub fn retraction_of(el: &Element) -> Option<&str> {
+    let new = el.is("retract", NS_RETRACT);
+    let old = el.is("apply-to", NS_FASTEN) && el.has_child("retract", NS_RETRACT_0);
+    let id = el.attr("id").filter(|_| new || old)?;
+    Some(id).filter(|id| !id.is_empty() && id.len() <= MAX_EDIT_ID)
+}
+
 /// XEP-0249 direct MUC invitations.
 pub const NS_CONFERENCE: &str = "jabber:x:conference";
 

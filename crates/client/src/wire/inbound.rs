@@ -2,7 +2,7 @@
 //! XEP-0313 archive results, XEP-0060/XEP-0490/XEP-0402 PubSub events and items, XEP-0184
 //! receipts, XEP-0333 markers, XEP-0359 ids, XEP-0203 delays, XEP-0319 idle, XEP-0030
 //! disco, XEP-0045 occupants, invitations and errors, XEP-0249 direct invitations,
-//! XEP-0421 occupant-ids, XEP-0372 mentions).
+//! XEP-0421 occupant-ids, XEP-0372 mentions, XEP-0308 corrections, XEP-0424 retractions).
 
 use chrono::Utc;
 use jid::Jid;
@@ -10,7 +10,7 @@ use tandem_core::engine::inbound::{
     Answer, BookmarkFacts, Envelope, Failure, Inbound, InviteFacts, MessageFacts, MessageKind,
     MucFacts, PresenceFacts, PubsubItem, Query, Stamp, MAX_MDS_ITEMS, MAX_REFERENCES,
 };
-use tandem_core::model::Show;
+use tandem_core::model::{EditKind, EditOf, Show};
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::{
     bookmarks2, carbons, delay::Delay, disco, displayed_markers, iq::Iq, mam, message::Message,
@@ -208,6 +208,20 @@ pub fn facts(m: &Message) -> MessageFacts {
             }
         } else if p.is("x", ns::MUC_USER) && f.invite.is_none() {
             f.invite = mediated_invite(m, p);
+        } else if p.is("replace", ns::MESSAGE_CORRECT) && f.edit.is_none() {
+            f.edit = p
+                .attr("id")
+                .filter(|id| !id.is_empty() && id.len() <= handmade::MAX_EDIT_ID)
+                .map(|id| EditOf {
+                    target: id.to_owned(),
+                    kind: EditKind::Corrected,
+                });
+        } else if let Some(id) = handmade::retraction_of(p) {
+            // A retraction outranks a correction in the same message.
+            f.edit = Some(EditOf {
+                target: id.to_owned(),
+                kind: EditKind::Retracted,
+            });
         } else if p.is("x", handmade::NS_CONFERENCE) && f.invite.is_none() {
             f.invite = DirectInvite::parse(p).map(|d| InviteFacts {
                 room: d.room,

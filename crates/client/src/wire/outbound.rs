@@ -1,19 +1,20 @@
 //! Stanzas out: the engine's [`Outbound`] values to xmpp-parsers' types (XEP-0280 carbons,
 //! XEP-0313 queries (ours and a room's), XEP-0060 items and publish with publish-options for
 //! XEP-0490 and XEP-0402, XEP-0352 client state, XEP-0115 caps, XEP-0319 idle, XEP-0184,
-//! XEP-0333, XEP-0359, XEP-0045 join, leave, invite and configuration, XEP-0410 self-ping).
+//! XEP-0333, XEP-0359, XEP-0045 join, leave, invite and configuration, XEP-0410 self-ping,
+//! XEP-0308 corrections, XEP-0424 retractions).
 
 use jid::{BareJid, Jid};
 use tandem_core::engine::inbound::MessageKind;
 use tandem_core::engine::outbound::{Chat, Outbound, Reply, Request};
 use tandem_core::engine::MDS_NODE;
-use tandem_core::model::{DeviceType, Show};
-use tokio_xmpp::minidom::Element;
+use tandem_core::model::{DeviceType, EditKind, EditOf, Show};
+use tokio_xmpp::minidom::{rxml, Element};
 use tokio_xmpp::parsers::{
     bookmarks, bookmarks2, caps, carbons, csi, data_forms, date::DateTime, disco,
     displayed_markers, hashes, idle, iq::Iq, jid::ResourcePart, mam, message::Id, message::Message,
-    message::MessageType, message_displayed, muc, ns, ping, presence, private, pubsub, receipts,
-    roster, rsm, stanza_error, stanza_id,
+    message::MessageType, message_correct, message_displayed, muc, ns, ping, presence, private,
+    pubsub, receipts, roster, rsm, stanza_error, stanza_id,
 };
 use tokio_xmpp::Stanza;
 
@@ -113,6 +114,9 @@ pub fn outbound(o: Outbound) -> Wire {
 /// room (`MessageKind::Groupchat`), a `type='groupchat'` message to its bare JID with the
 /// body, origin-id and `<markable/>` but no receipt request (XEP-0184: not in rooms).
 pub fn chat(c: &Chat) -> Message {
+    if let Some(edit) = &c.edit {
+        return edit_message(c, edit);
+    }
     let mut m = match c.kind {
         MessageKind::Groupchat => Message::groupchat(Some(Jid::from(c.to.to_bare())))
             .with_body(Default::default(), c.body.clone())
@@ -123,6 +127,42 @@ pub fn chat(c: &Chat) -> Message {
             .with_payload(receipts::Request),
     }
     .with_payload(displayed_markers::Markable);
+    m.id = Some(Id(c.id.clone()));
+    m
+}
+
+/// A correction (XEP-0308 `<replace id='…'/>`) or retraction (XEP-0424 `<retract id='…'/>`
+/// with its fallback body marked as such, and a hint to archive it) of a message of ours.
+/// Neither asks for a receipt or a marker: it is not a message of its own.
+fn edit_message(c: &Chat, edit: &EditOf) -> Message {
+    let mut m = match c.kind {
+        MessageKind::Groupchat => Message::groupchat(Some(Jid::from(c.to.to_bare()))),
+        _ => Message::chat(Some(c.to.clone())),
+    }
+    .with_body(Default::default(), c.body.clone())
+    .with_payload(stanza_id::OriginId { id: c.id.clone() });
+    match edit.kind {
+        EditKind::Corrected => m.payloads.push(
+            message_correct::Replace {
+                id: Id(edit.target.clone()),
+            }
+            .into(),
+        ),
+        EditKind::Retracted => {
+            m.payloads.push(
+                Element::builder("retract", handmade::NS_RETRACT)
+                    .attr(rxml::xml_ncname!("id").into(), edit.target.as_str())
+                    .build(),
+            );
+            m.payloads.push(
+                Element::builder("fallback", handmade::NS_FALLBACK)
+                    .attr(rxml::xml_ncname!("for").into(), handmade::NS_RETRACT)
+                    .build(),
+            );
+            m.payloads
+                .push(Element::builder("store", handmade::NS_HINTS).build());
+        }
+    }
     m.id = Some(Id(c.id.clone()));
     m
 }
@@ -175,6 +215,8 @@ pub fn disco_info(device: DeviceType, node: Option<String>) -> disco::DiscoInfoR
             ns::PING,
             ns::MUC,
             handmade::NS_CONFERENCE,
+            ns::MESSAGE_CORRECT,
+            handmade::NS_RETRACT,
             MDS_NODE_NOTIFY,
             BOOKMARKS_NODE_NOTIFY,
         ]
@@ -480,6 +522,7 @@ mod tests {
             id: "m1".into(),
             body: "hi".into(),
             kind: MessageKind::Chat,
+            edit: None,
         });
         let el = Element::from(m);
         assert!(el.get_child("request", ns::RECEIPTS).is_some());

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use jid::{BareJid, FullJid, Jid};
 
-use crate::model::{Direction, NewMessage, Show, Via};
+use crate::model::{Direction, EditKind, EditOf, NewMessage, Show, Via};
 use crate::rules;
 
 /// The most MDS items one PubSub event is read for: a PEP event carries one item (the
@@ -73,6 +73,8 @@ pub struct MessageFacts {
     pub subject: bool,
     /// A room invitation it carries (XEP-0045 mediated or XEP-0249 direct).
     pub invite: Option<InviteFacts>,
+    /// The earlier message it corrects (XEP-0308) or retracts (XEP-0424).
+    pub edit: Option<EditOf>,
 }
 
 /// The most XEP-0372 references one message is read for.
@@ -137,7 +139,7 @@ impl MessageFacts {
         if matches!(self.kind, MessageKind::Groupchat | MessageKind::Error) {
             return None;
         }
-        let body = self.body.as_ref().filter(|b| !b.is_empty())?;
+        let body = self.text()?;
         let cp = match rules::counterpart(self.from.as_ref(), self.to.as_ref(), account) {
             Ok(cp) => cp,
             Err(rejection) => {
@@ -162,13 +164,23 @@ impl MessageFacts {
             peer: cp.peer,
             from,
             direction: cp.direction,
-            body: body.clone(),
+            body,
             timestamp: crate::model::server_second(stamp),
             via,
             keys,
             stanza_attr_id: self.id.clone(),
             room: None,
+            edit: self.edit.clone(),
         })
+    }
+
+    /// The text to store: the body, if it has one; a retraction needs none (its body, if
+    /// any, is a fallback for clients without XEP-0424, and is not kept).
+    pub fn text(&self) -> Option<String> {
+        match &self.edit {
+            Some(e) if e.kind == EditKind::Retracted => Some(String::new()),
+            _ => self.body.clone().filter(|b| !b.is_empty()),
+        }
     }
 }
 

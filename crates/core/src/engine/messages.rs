@@ -2,7 +2,7 @@
 //! and catching up from the archive (XEP-0313).
 
 use chrono::{DateTime, Utc};
-use jid::Jid;
+use jid::{BareJid, Jid};
 
 use super::inbound::{Envelope, MessageFacts, MessageKind};
 use super::outbound::{Chat, Outbound, Request};
@@ -10,7 +10,10 @@ use super::{Engine, Pending};
 use crate::activity::Signal;
 use crate::catchup::{CatchUp, PageRequest, Step};
 use crate::event::{ErrorKind, Event, MessageView};
-use crate::model::{server_second, DedupKeys, Direction, NewMessage, StoredMessage, Via};
+use crate::model::{
+    server_second, DedupKeys, Direction, EditKind, EditOf, MessageId, NewMessage, StoredMessage,
+    Via,
+};
 use crate::readstate::{ReadPosition, ReadSource};
 use crate::rules;
 use crate::store::{Inserted, Store};
@@ -28,10 +31,21 @@ pub enum SendError {
     /// The message is for a room this device is not in (yet).
     #[error("not in the room {0} (join it first, or wait until it is joined)")]
     NotInRoom(jid::BareJid),
+    /// The message cannot be corrected or retracted (the reason says why).
+    #[error("cannot edit that message: {0}")]
+    NotEditable(&'static str),
+    /// The store refused the edit.
+    #[error("cannot edit that message: {0}")]
+    Refused(crate::rules::EditRefusal),
     /// The store failed; nothing was sent.
     #[error(transparent)]
     Store(#[from] crate::Error),
 }
+
+/// The body a retraction carries for clients without XEP-0424 (the text XEP-0424's
+/// examples use).
+pub const RETRACTION_FALLBACK: &str =
+    "This person attempted to retract a previous message, but it's unsupported by your client.";
 
 impl Engine {
     /// Stores a message of ours, reads its conversation up to it (replying reads), and
@@ -93,10 +107,11 @@ impl Engine {
             },
             stanza_attr_id: Some(id.clone()),
             room,
+            edit: None,
         };
         let stored = match store.insert_message(&self.cfg.account, &msg).await? {
             Inserted::New(stored) => stored,
-            Inserted::Duplicate(_) => return Err(SendError::Collision),
+            _ => return Err(SendError::Collision),
         };
         self.emit(Event::Message(MessageView::from(&stored)));
         let me = self.cfg.resource.clone();
@@ -115,7 +130,145 @@ impl Engine {
             &from,
         )
         .await;
-        Ok((stored, Chat { to, id, body, kind }))
+        Ok((
+            stored,
+            Chat {
+                to,
+                id,
+                body,
+                kind,
+                edit: None,
+            },
+        ))
+    }
+
+    /// Corrects (`Some(text)`, XEP-0308) or retracts (`None`, XEP-0424) a message of ours:
+    /// changes the stored copy on this device and returns it (as it now is) with the
+    /// stanza that tells the contact's devices, the room, and our other devices (its
+    /// carbon or the room's reflection). Only our own messages can be edited.
+    pub async fn edit_message<S: Store>(
+        &mut self,
+        store: &S,
+        conversation: BareJid,
+        target: MessageId,
+        text: Option<String>,
+        now: DateTime<Utc>,
+    ) -> (Result<(StoredMessage, Chat), SendError>, Vec<super::Effect>) {
+        let result = self
+            .compose_edit(store, conversation, target, text, now)
+            .await;
+        (result, std::mem::take(&mut self.out))
+    }
+
+    async fn compose_edit<S: Store>(
+        &mut self,
+        store: &S,
+        peer: BareJid,
+        target: MessageId,
+        text: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(StoredMessage, Chat), SendError> {
+        if let Some(c) = text
+            .iter()
+            .flat_map(|t| t.chars())
+            .find(|c| !rules::xml_char(*c))
+        {
+            return Err(SendError::Unsendable(u32::from(c)));
+        }
+        if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(SendError::NotEditable(
+                "a correction needs some text (or retract it)",
+            ));
+        }
+        let original = self
+            .find_named(store, &peer, |m| m.id == target)
+            .await
+            .ok_or(SendError::NotEditable(
+                "no such message in this conversation",
+            ))?;
+        if original.direction != Direction::Out {
+            return Err(SendError::NotEditable(
+                "only our own messages can be edited",
+            ));
+        }
+        let room = self.is_room(&peer);
+        let (from, meta, kind, to) = if room {
+            let (from, meta) = self
+                .own_room_meta(&peer)
+                .ok_or_else(|| SendError::NotInRoom(peer.clone()))?;
+            (
+                from,
+                Some(meta),
+                MessageKind::Groupchat,
+                Jid::from(peer.clone()),
+            )
+        } else {
+            let from = self
+                .jid
+                .clone()
+                .map(Jid::from)
+                .unwrap_or_else(|| Jid::from(self.cfg.account.clone()));
+            (from, None, MessageKind::Chat, Jid::from(peer.clone()))
+        };
+        // XEP-0424 names a room message by the room's stanza-id; everything else by the
+        // message's own id (ours: also its origin-id).
+        let named = match (room, text.is_none(), &original.keys.stanza_id) {
+            (true, true, Some(room_id)) if self.room_has_stanza_ids(&peer) => room_id.clone(),
+            _ => original
+                .stanza_attr_id
+                .clone()
+                .or_else(|| original.keys.origin_id.clone())
+                .ok_or(SendError::NotEditable("the message has no id to name"))?,
+        };
+        let edit_kind = if text.is_some() {
+            EditKind::Corrected
+        } else {
+            EditKind::Retracted
+        };
+        let id = self.new_id();
+        let msg = NewMessage {
+            peer: peer.clone(),
+            from,
+            direction: Direction::Out,
+            body: text.clone().unwrap_or_default(),
+            timestamp: server_second(now),
+            via: Via::Local,
+            keys: DedupKeys {
+                stanza_id: None,
+                origin_id: Some(id.clone()),
+            },
+            stanza_attr_id: Some(id.clone()),
+            room: meta,
+            edit: Some(EditOf {
+                target: named.clone(),
+                kind: edit_kind,
+            }),
+        };
+        let changed = match store.insert_message(&self.cfg.account, &msg).await? {
+            Inserted::Edited(m) => {
+                self.on_edit(&Inserted::Edited(m.clone()));
+                m
+            }
+            Inserted::Duplicate(_) => original,
+            Inserted::Refused(refusal) => return Err(SendError::Refused(refusal)),
+            Inserted::New(_) => return Err(SendError::NotEditable("the message is not stored")),
+        };
+        let me = self.cfg.resource.clone();
+        self.activity.observe(&me, Signal::SentMessage, now);
+        let body = text.unwrap_or_else(|| RETRACTION_FALLBACK.to_owned());
+        Ok((
+            changed,
+            Chat {
+                to,
+                id,
+                body,
+                kind,
+                edit: Some(EditOf {
+                    target: named,
+                    kind: edit_kind,
+                }),
+            },
+        ))
     }
 
     pub(super) fn request_page(&mut self, req: PageRequest) {
@@ -281,7 +434,32 @@ impl Engine {
                 self.counters.duplicates_dropped += 1;
                 tracing::debug!(?id, "duplicate copy dropped")
             }
+            Ok(r @ (Inserted::Edited(_) | Inserted::Refused(_))) => self.on_edit(&r),
             Err(e) => self.storage_error(format!("cannot store message: {e}")),
+        }
+    }
+
+    /// A correction or retraction was stored (the message it changed is shown as it now
+    /// is), or refused (logged: it changes nothing, and nothing else).
+    pub(super) fn on_edit(&mut self, r: &Inserted) {
+        match r {
+            Inserted::Edited(m) => {
+                tracing::debug!(id = ?m.id, edited = ?m.edited, "message edited by its author");
+                let retracted = m.edited.is_some_and(|e| e.kind == EditKind::Retracted);
+                let notified = self.notified.get(&m.conversation) == Some(&ReadPosition::from(m));
+                if retracted && notified {
+                    // The conversation's notification shows it: it goes with it.
+                    self.notified.remove(&m.conversation);
+                    self.emit(Event::Withdrawn {
+                        conversation: m.conversation.clone(),
+                    });
+                }
+                self.emit(Event::Edited(MessageView::from(m)));
+            }
+            Inserted::Refused(refusal) => {
+                tracing::warn!(%refusal, "dropped a correction or retraction")
+            }
+            Inserted::New(_) | Inserted::Duplicate(_) => {}
         }
     }
 
@@ -317,6 +495,7 @@ impl Engine {
                             self.run_duplicates += 1;
                             self.counters.duplicates_dropped += 1;
                         }
+                        Inserted::Edited(_) | Inserted::Refused(_) => self.on_edit(r),
                     }
                 }
             }

@@ -33,7 +33,7 @@ pub mod outbound;
 mod rooms;
 
 pub use inbound::Inbound;
-pub use messages::SendError;
+pub use messages::{SendError, RETRACTION_FALLBACK};
 pub use multidevice::MDS_NODE;
 pub use outbound::{Effect, Outbound};
 pub use rooms::{

@@ -21,6 +21,10 @@ pub struct Chat {
     pub body: String,
     /// One-to-one (`Chat`) or to a room (`Groupchat`: no receipt request).
     pub kind: MessageKind,
+    /// A correction (XEP-0308) or retraction (XEP-0424) of an earlier message of ours: the
+    /// id it names, and what it does. A retraction's body is the fallback text for clients
+    /// without XEP-0424.
+    pub edit: Option<crate::model::EditOf>,
 }
 
 /// A request the engine waits an answer for.

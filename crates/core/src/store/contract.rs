@@ -9,6 +9,7 @@ use crate::testing::{at, bob, jid};
 
 mod dedup;
 mod devices;
+mod edits;
 mod marks;
 mod order;
 mod rooms;
@@ -19,6 +20,14 @@ pub use dedup::{
     stores_one_message_once_across_its_copies,
 };
 pub use devices::devices_are_tracked_per_resource;
+pub use edits::{
+    a_correction_from_another_occupant_is_refused,
+    a_correction_of_nothing_stored_is_kept_as_a_message,
+    a_correction_replaces_the_text_of_its_authors_message, a_retraction_removes_the_text_for_good,
+    an_archive_page_applies_its_edits_in_order,
+    an_edit_finds_its_authors_message_among_others_with_the_id,
+    each_correction_counts_once_and_the_latest_wins,
+};
 pub use marks::{
     outgoing_messages_are_read_incoming_start_unread, reading_marks_messages_up_to_the_position,
     receipts_mark_delivered_once, seen_marks_our_messages_up_to_the_position,
@@ -62,6 +71,7 @@ pub fn msg(
         },
         stanza_attr_id: origin_id.map(Into::into),
         room: None,
+        edit: None,
     }
 }
 
@@ -93,7 +103,14 @@ macro_rules! store_contract_tests {
             a_room_message_keeps_its_occupant_and_mention,
             conversations_mark_rooms_and_count_unread_mentions,
             one_to_one_conversations_are_not_rooms,
-            the_same_stanza_id_in_two_rooms_is_two_messages
+            the_same_stanza_id_in_two_rooms_is_two_messages,
+            a_correction_replaces_the_text_of_its_authors_message,
+            each_correction_counts_once_and_the_latest_wins,
+            a_correction_from_another_occupant_is_refused,
+            an_edit_finds_its_authors_message_among_others_with_the_id,
+            a_retraction_removes_the_text_for_good,
+            a_correction_of_nothing_stored_is_kept_as_a_message,
+            an_archive_page_applies_its_edits_in_order
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {

@@ -11,13 +11,14 @@ use tandem_core::engine::inbound::{
     Answer, Inbound, InviteFacts, MessageKind, MucFacts, MAX_MDS_ITEMS, MAX_REFERENCES,
 };
 use tandem_core::engine::outbound::{Chat, Outbound, Request};
-use tandem_core::model::{DeviceType, Show};
+use tandem_core::model::{DeviceType, EditKind, EditOf, Show};
 use tokio_xmpp::minidom::Element;
+use tokio_xmpp::parsers::message::Message;
 use tokio_xmpp::parsers::{caps, hashes, ns};
 use tokio_xmpp::Stanza;
 
-use super::handmade::{NS_CONFERENCE, NS_MUC_OWNER, NS_MUC_ROOMCONFIG};
-use super::inbound::{MAX_DISCO_FEATURES, MAX_STATUS_CODES};
+use super::handmade::{self, NS_CONFERENCE, NS_MUC_OWNER, NS_MUC_ROOMCONFIG};
+use super::inbound::{facts, MAX_DISCO_FEATURES, MAX_STATUS_CODES};
 use super::outbound::{chat, disco_info, BOOKMARKS_NODE_NOTIFY, CAPS_NODE, MDS_NODE_NOTIFY};
 use super::{inbound, outbound, Wire};
 

@@ -1,6 +1,7 @@
 //! Stanzas in, with the XEPs' own example XML: XEP-0045 occupants, errors, invitations and
 //! subjects, XEP-0421 occupant-ids, XEP-0372 mentions, XEP-0249 direct invitations, XEP-0402
-//! bookmark events and items, XEP-0048 private storage, a room's disco#info.
+//! bookmark events and items, XEP-0048 private storage, a room's disco#info, XEP-0308
+//! corrections and XEP-0424 retractions.
 
 use super::*;
 
@@ -720,4 +721,86 @@ fn xep_0048_private_storage_bookmarks_are_read_as_items() {
     assert!(b.autojoin);
     assert_eq!(b.nick.as_deref(), Some("Puck"));
     assert_eq!(b.name.as_deref(), Some("Council of Oberon"));
+}
+
+/// The edit a message stanza carries.
+fn edit_of(xml: &str) -> Option<EditOf> {
+    match stanza(xml) {
+        Inbound::Message(m) => m.edit,
+        other => panic!("a message: {other:?}"),
+    }
+}
+
+#[test]
+fn xep_0308_correction_names_the_original() {
+    // XEP-0308 example 2.
+    let edit = edit_of(
+        "<message xmlns='jabber:client' to='juliet@capulet.net/balcony' id='good1' type='chat'>\
+           <body>But soft, what light through yonder window breaks?</body>\
+           <replace id='bad1' xmlns='urn:xmpp:message-correct:0'/>\
+         </message>",
+    );
+    assert_eq!(
+        edit,
+        Some(EditOf {
+            target: "bad1".into(),
+            kind: EditKind::Corrected
+        })
+    );
+}
+
+#[test]
+fn xep_0424_retraction_in_both_versions() {
+    // XEP-0424 (version 1) example 1, with its fallback.
+    let edit = edit_of(
+        "<message xmlns='jabber:client' type='chat' to='lord@capulet.example' id='retract-1'>\
+           <retract id='origin-id-1' xmlns='urn:xmpp:message-retract:1'/>\
+           <fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/>\
+           <body>This person attempted to retract a previous message, but it's unsupported \
+                 by your client.</body>\
+           <store xmlns='urn:xmpp:hints'/>\
+         </message>",
+    );
+    assert_eq!(
+        edit,
+        Some(EditOf {
+            target: "origin-id-1".into(),
+            kind: EditKind::Retracted
+        })
+    );
+    // Version 0.3 and older: a retract inside a XEP-0422 apply-to.
+    let edit = edit_of(
+        "<message xmlns='jabber:client' type='chat' to='lord@capulet.example' id='retract-2'>\
+           <apply-to id='origin-id-2' xmlns='urn:xmpp:fasten:0'>\
+             <retract xmlns='urn:xmpp:message-retract:0'/>\
+           </apply-to>\
+           <body>fallback</body>\
+         </message>",
+    );
+    assert_eq!(
+        edit.map(|e| (e.target, e.kind)),
+        Some(("origin-id-2".into(), EditKind::Retracted))
+    );
+    // An apply-to that fastens something else is no retraction.
+    let edit = edit_of(
+        "<message xmlns='jabber:client' type='chat' id='x'>\
+           <apply-to id='o' xmlns='urn:xmpp:fasten:0'><other xmlns='urn:example'/></apply-to>\
+           <body>hi</body>\
+         </message>",
+    );
+    assert_eq!(edit, None);
+}
+
+#[test]
+fn an_edit_naming_no_usable_id_is_no_edit() {
+    let long = "x".repeat(handmade::MAX_EDIT_ID + 1);
+    for attr in [String::new(), long] {
+        let edit = edit_of(&format!(
+            "<message xmlns='jabber:client' type='chat' id='x'><body>hi</body>\
+               <replace id='{attr}' xmlns='urn:xmpp:message-correct:0'/>\
+               <retract id='{attr}' xmlns='urn:xmpp:message-retract:1'/>\
+             </message>"
+        ));
+        assert_eq!(edit, None, "id of {} bytes", attr.len());
+    }
 }

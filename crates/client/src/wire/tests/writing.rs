@@ -11,6 +11,7 @@ fn a_room_message_is_groupchat_markable_without_receipt_request() {
         id: "m1".into(),
         body: "Harpier cries: 'tis time, 'tis time.".into(),
         kind: MessageKind::Groupchat,
+        edit: None,
     }));
     assert!(el.is("message", ns::DEFAULT_NS));
     assert_eq!(el.attr("type"), Some("groupchat"));
@@ -36,6 +37,7 @@ fn a_room_message_is_groupchat_markable_without_receipt_request() {
         id: "m2".into(),
         body: "hi".into(),
         kind: MessageKind::Groupchat,
+        edit: None,
     }));
     assert_eq!(el.attr("to"), Some("coven@chat.shakespeare.lit"));
     // A chat message still asks for its receipt.
@@ -44,9 +46,69 @@ fn a_room_message_is_groupchat_markable_without_receipt_request() {
         id: "m3".into(),
         body: "hi".into(),
         kind: MessageKind::Chat,
+        edit: None,
     }));
     assert_eq!(el.attr("type"), Some("chat"));
     assert!(el.get_child("request", ns::RECEIPTS).is_some());
+}
+
+#[test]
+fn a_correction_is_xep_0308_s_example_without_receipt_or_marker() {
+    // XEP-0308 example 2: the correction names the original's id.
+    let el = Element::from(chat(&Chat {
+        to: jid("juliet@capulet.net/balcony"),
+        id: "good1".into(),
+        body: "But soft, what light through yonder window breaks?".into(),
+        kind: MessageKind::Chat,
+        edit: Some(EditOf {
+            target: "bad1".into(),
+            kind: EditKind::Corrected,
+        }),
+    }));
+    assert_eq!(el.attr("id"), Some("good1"));
+    assert_eq!(el.attr("type"), Some("chat"));
+    let replace = el
+        .get_child("replace", ns::MESSAGE_CORRECT)
+        .expect("replace");
+    assert_eq!(replace.attr("id"), Some("bad1"));
+    assert!(el.get_child("request", ns::RECEIPTS).is_none());
+    assert!(el.get_child("markable", ns::DISPLAYED_MARKERS).is_none());
+    // And it reads back as the correction it is.
+    let back = facts(&Message::try_from(el).expect("message"));
+    assert_eq!(
+        back.edit,
+        Some(EditOf {
+            target: "bad1".into(),
+            kind: EditKind::Corrected
+        })
+    );
+}
+
+#[test]
+fn a_retraction_is_xep_0424_s_example_with_its_fallback() {
+    // XEP-0424 example 2 (version 1): in a room, the room's stanza-id is named.
+    let el = Element::from(chat(&Chat {
+        to: jid("coven@chat.shakespeare.lit"),
+        id: "retract-1".into(),
+        body: tandem_core::engine::RETRACTION_FALLBACK.into(),
+        kind: MessageKind::Groupchat,
+        edit: Some(EditOf {
+            target: "origin-id-1".into(),
+            kind: EditKind::Retracted,
+        }),
+    }));
+    assert_eq!(el.attr("type"), Some("groupchat"));
+    let retract = el
+        .get_child("retract", handmade::NS_RETRACT)
+        .expect("retract");
+    assert_eq!(retract.attr("id"), Some("origin-id-1"));
+    let fallback = el
+        .get_child("fallback", handmade::NS_FALLBACK)
+        .expect("fallback");
+    assert_eq!(fallback.attr("for"), Some(handmade::NS_RETRACT));
+    assert!(el.get_child("store", handmade::NS_HINTS).is_some());
+    let back = facts(&Message::try_from(el).expect("message"));
+    assert_eq!(back.edit.map(|e| e.kind), Some(EditKind::Retracted));
 }
 
 #[test]

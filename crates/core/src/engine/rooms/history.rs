@@ -155,6 +155,7 @@ impl Engine {
                     }
                     self.counters.duplicates_dropped += 1;
                 }
+                Inserted::Edited(_) | Inserted::Refused(_) => self.on_edit(r),
             }
         }
         let Some(s) = self.rooms.get_mut(jid) else {
@@ -286,7 +287,7 @@ impl Engine {
         stamp: DateTime<Utc>,
     ) -> Option<NewMessage> {
         let s = self.rooms.get(jid)?;
-        let body = m.body.as_ref().filter(|b| !b.is_empty())?;
+        let body = m.text()?;
         let from = m.from.as_ref()?.try_as_full().ok()?.clone();
         let nick = from.resource().to_string();
         let occupant_id = m.occupant_id.clone().filter(|_| s.features.occupant_id);
@@ -299,7 +300,7 @@ impl Engine {
         let occupant = s.occupant_jid().map(|j| j.to_string()).unwrap_or_default();
         meta.mention = !ours
             && room::mentions(
-                body,
+                &body,
                 &s.room.nick,
                 &m.references,
                 &self.cfg.account,
@@ -321,12 +322,13 @@ impl Engine {
             peer: jid.clone(),
             from: Jid::from(from),
             direction: if ours { Direction::Out } else { Direction::In },
-            body: body.clone(),
+            body,
             timestamp: crate::model::server_second(stamp),
             via,
             keys,
             stanza_attr_id: m.id.clone(),
             room: Some(meta),
+            edit: m.edit.clone(),
         })
     }
 

@@ -164,6 +164,12 @@ impl Engine {
         self.rooms.contains_key(jid)
     }
 
+    /// Whether the room stamps its own stanza-ids (advertises `urn:xmpp:sid:0`), which
+    /// XEP-0424 retractions and XEP-0333 markers name there.
+    pub(in crate::engine) fn room_has_stanza_ids(&self, jid: &BareJid) -> bool {
+        self.rooms.get(jid).is_some_and(|s| s.features.sid)
+    }
+
     /// Rooms are per-account state too: which rooms the engine knows (for tests).
     #[cfg(test)]
     pub(super) fn room_status(&self, jid: &BareJid) -> Option<RoomStatus> {

@@ -196,6 +196,7 @@ fn own_envelope() -> Envelope {
 }
 
 mod devices;
+mod edits;
 mod iq;
 mod messages;
 mod properties;

@@ -8,9 +8,9 @@ use crate::engine::rooms::BOOKMARKS_COMPAT;
 use crate::event::{OccupantChange, RoomStatus};
 use crate::room::{RoomMeta, RoomNotify};
 
-const ROOM: &str = "room@conference.example.org";
+pub(super) const ROOM: &str = "room@conference.example.org";
 
-fn room() -> BareJid {
+pub(super) fn room() -> BareJid {
     bare(ROOM)
 }
 
@@ -46,7 +46,7 @@ fn muc_presence(nick: &str, show: Show, codes: &[u16]) -> Inbound {
 }
 
 /// A room message from `nick`, with the room's stanza-id `sid`.
-fn in_room(nick: &str, sid: &str, body: &str) -> MessageFacts {
+pub(super) fn in_room(nick: &str, sid: &str, body: &str) -> MessageFacts {
     MessageFacts {
         from: Some(occupant(nick)),
         to: Some(jid("alice@example.org/laptop")),
@@ -140,7 +140,7 @@ impl Rig {
         .await
     }
 
-    async fn in_room(&mut self, features: &[&str]) -> Vec<Effect> {
+    pub(super) async fn in_room(&mut self, features: &[&str]) -> Vec<Effect> {
         let signed_in = self.online().await;
         let mut effects = self.bookmarks(&signed_in, vec![bookmark(ROOM, true)]).await;
         effects.extend(
@@ -166,7 +166,7 @@ impl Rig {
     }
 }
 
-const FULL: &[&str] = &["urn:xmpp:sid:0", "urn:xmpp:mam:2", "urn:xmpp:occupant-id:0"];
+pub(super) const FULL: &[&str] = &["urn:xmpp:sid:0", "urn:xmpp:mam:2", "urn:xmpp:occupant-id:0"];
 
 #[tokio::test]
 async fn bookmarks_at_sign_in_join_the_autojoin_rooms_without_history() {

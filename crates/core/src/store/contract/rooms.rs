@@ -50,6 +50,7 @@ fn room_msg(room: &BareJid, nick: &str, body: &str, secs: i64, stanza_id: &str) 
             occupant_id: Some(format!("occ-{nick}")),
             mention: false,
         }),
+        edit: None,
     }
 }
 
@@ -65,7 +66,7 @@ fn mentioning(mut m: NewMessage) -> NewMessage {
 fn new(inserted: &Inserted) -> StoredMessage {
     match inserted {
         Inserted::New(m) => m.clone(),
-        Inserted::Duplicate(id) => panic!("expected a new message, got a duplicate of {id:?}"),
+        other => panic!("expected a new message, got {other:?}"),
     }
 }
 
