@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 use jid::BareJid;
 use tandem_core::event::{ChatKind, Event, RoomStatus};
+use tandem_core::model::{DeviceType, EditKind};
 use tandem_core::notify::{Decision, SilentReason};
 use tandem_core::store::Store;
 use tandem_tests::{Dev, Household, World};
@@ -332,6 +333,112 @@ async fn a_destroyed_room_is_shown_gone_on_every_device_and_not_rejoined() -> Re
         );
     }
     for d in [laptop, phone] {
+        d.close().await;
+    }
+    Ok(())
+}
+
+/// Waits for the `edited` event of the message now reading `body` (empty: retracted).
+async fn edited(dev: &mut Dev, body: &str) -> Result<tandem_core::event::MessageView> {
+    let ev = dev
+        .until(
+            &format!("the edit to {body:?}"),
+            |e| matches!(e, Event::Edited(m) if m.body == body),
+        )
+        .await?;
+    match ev {
+        Event::Edited(m) => Ok(m),
+        other => Err(anyhow!("not an edit: {other:?}")),
+    }
+}
+
+#[tokio::test]
+async fn a_correction_from_another_occupant_is_ignored_and_the_authors_reaches_every_device(
+) -> Result<()> {
+    let w = World::new()?;
+    let Household {
+        mut laptop,
+        mut phone,
+        mut bob,
+    } = w.household().await?;
+    let mut colin = w.device("colin", "pc", DeviceType::Desktop, true).await?;
+    let room = room_jid(&w, "plans");
+    join(&mut laptop, &room).await?;
+    room_state(&mut phone, &room, RoomStatus::Joined).await?;
+    caught_up_in(&mut phone, &room).await?;
+    join(&mut bob, &room).await?;
+    join(&mut colin, &room).await?;
+
+    let original = bob.session.send(room.clone(), "meet at 5".into()).await?;
+    let id = original
+        .stanza_attr_id
+        .clone()
+        .ok_or_else(|| anyhow!("our message has an id"))?;
+    for dev in [&mut laptop, &mut phone] {
+        dev.expect_message("meet at 5").await?;
+    }
+    // Bob corrects his own.
+    bob.session
+        .correct(room.clone(), original.id, "meet at 5:30".into())
+        .await?;
+    for dev in [&mut laptop, &mut phone] {
+        let seen = edited(dev, "meet at 5:30").await?;
+        assert_eq!(seen.edited, Some(EditKind::Corrected));
+    }
+    // Then colin names bob's message in a correction of his own, and says something.
+    let mut forged = Message::groupchat(Some(room.clone().into()))
+        .with_body(Default::default(), "meet at 6, bring cash".into());
+    forged.id = Some(Id("colin-fix".into()));
+    forged
+        .payloads
+        .push(xmpp_parsers::message_correct::Replace { id: Id(id.clone()) }.into());
+    colin.session.send_raw(Stanza::Message(forged)).await?;
+    colin.session.send(room.clone(), "after".into()).await?;
+    for dev in [&mut laptop, &mut phone] {
+        let seen = dev.events_until("after").await?;
+        assert!(
+            !seen.iter().any(|e| matches!(e, Event::Edited(_))),
+            "{}: {seen:?}",
+            dev.name
+        );
+        assert_eq!(
+            dev.bodies(&room).await?,
+            ["meet at 5:30", "after"],
+            "{}",
+            dev.name
+        );
+    }
+    // And bob's own device shows its correction, once.
+    bob.expect_message("after").await?;
+    assert_eq!(bob.bodies(&room).await?, ["meet at 5:30", "after"]);
+    for d in [laptop, phone, bob, colin] {
+        d.close().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_retraction_reaches_a_device_that_was_offline_through_the_archive() -> Result<()> {
+    let w = World::new()?;
+    let mut laptop = w.laptop().await?;
+    let bob = w.bob().await?;
+    let sent = bob
+        .session
+        .send(w.jid("alice"), "oops, wrong chat".into())
+        .await?;
+    laptop.expect_message("oops, wrong chat").await?;
+    bob.session.retract(w.jid("alice"), sent.id).await?;
+    let gone = edited(&mut laptop, "").await?;
+    assert_eq!(gone.edited, Some(EditKind::Retracted));
+    // The phone was off: its catch-up brings the message and its retraction, in order.
+    let phone = w.phone().await?;
+    let history = phone.store.history(&phone.account, &w.jid("bob")).await?;
+    let shown: Vec<_> = history
+        .iter()
+        .map(|m| (m.body.as_str(), m.edited.map(|e| e.kind)))
+        .collect();
+    assert_eq!(shown, [("", Some(EditKind::Retracted))]);
+    for d in [laptop, phone, bob] {
         d.close().await;
     }
     Ok(())

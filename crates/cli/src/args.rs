@@ -42,6 +42,26 @@ pub(crate) enum Command {
         /// The message.
         text: String,
     },
+    /// Correct a message of ours (XEP-0308) for the contact or the room and on our other
+    /// devices: our newest message in the conversation, or the one `--id` names.
+    Correct {
+        /// The contact, or one of our rooms.
+        jid: String,
+        /// The corrected text.
+        text: String,
+        /// The message (the number `send` printed; `history --json` shows them all).
+        #[arg(long)]
+        id: Option<i64>,
+    },
+    /// Retract a message of ours (XEP-0424) everywhere it was shown: our newest message in
+    /// the conversation, or the one `--id` names.
+    Retract {
+        /// The contact, or one of our rooms.
+        jid: String,
+        /// The message (the number `send` printed; `history --json` shows them all).
+        #[arg(long)]
+        id: Option<i64>,
+    },
     /// Connect, catch up from the server's archive, print a summary, exit.
     Sync,
     /// Print a stored conversation (a contact's or a room's), oldest first.
@@ -94,7 +114,8 @@ pub(crate) enum Command {
         setting: NotifyArg,
     },
     /// Stay online, print one event per line, read commands on stdin
-    /// (`send <JID|ROOM> <TEXT>`, `read <JID>`, `view <JID>|-`, `join <ROOM> [NICK]`,
+    /// (`send <JID|ROOM> <TEXT>`, `correct <JID|ROOM> <MESSAGE> <TEXT>`, `retract <JID|ROOM>
+    /// <MESSAGE>`, `read <JID>`, `view <JID>|-`, `join <ROOM> [NICK]`,
     /// `leave <ROOM>`, `notify <ROOM> all|mentions|none`, `invite <ROOM> <JID>`, `rooms`,
     /// `foreground`, `background`, `presence <SHOW>`, `counters`, `quit`).
     Listen {

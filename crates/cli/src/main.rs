@@ -22,7 +22,9 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Result};
 use args::{Cli, Command, ScenarioCommand};
 use clap::Parser;
+use online::Outgoing;
 use tandem_client::profile::Profile;
+use tandem_core::model::MessageId;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -75,7 +77,23 @@ async fn run(cli: Cli) -> Result<()> {
     let window = cli.active_window;
     match cli.command {
         Command::Account { command } => account::run(&profile, command, window).await,
-        Command::Send { jid, text } => online::send(&profile, &jid, text, window).await,
+        Command::Send { jid, text } => {
+            online::send(&profile, &jid, Outgoing::Text(text), window).await
+        }
+        Command::Correct { jid, text, id } => {
+            let edit = Outgoing::Edit {
+                id: id.map(MessageId),
+                text: Some(text),
+            };
+            online::send(&profile, &jid, edit, window).await
+        }
+        Command::Retract { jid, id } => {
+            let edit = Outgoing::Edit {
+                id: id.map(MessageId),
+                text: None,
+            };
+            online::send(&profile, &jid, edit, window).await
+        }
         Command::Sync => online::sync(&profile, window).await,
         Command::History { jid, json } => stored::history(&profile, &jid, json).await,
         Command::Devices { json } => stored::devices(&profile, json).await,

@@ -4,39 +4,121 @@
 use std::io::IsTerminal;
 
 use anyhow::{anyhow, bail, Result};
+use jid::{BareJid, Jid};
 use tandem_client::profile::Profile;
+use tandem_client::Session;
 use tandem_core::activity::ActiveWindow;
 use tandem_core::event::Event;
-use tandem_core::model::Show;
+use tandem_core::model::{Direction, EditKind, MessageId, Show};
 use tandem_core::room::RoomNotify;
 use tandem_core::store::Store;
+use tandem_store::SqliteStore;
 use tokio::io::AsyncBufReadExt;
 
 use crate::connect::{connect, parse_bare, parse_contact, save_counters, Connected};
 use crate::output;
 use crate::rooms::{self, parse_room};
 
-/// `tandem send JID TEXT`: to a contact, or to one of our rooms once it is joined.
+/// What `send`, `correct` and `retract` put in a conversation.
+#[derive(Debug, Clone)]
+pub(crate) enum Outgoing {
+    /// A new message.
+    Text(String),
+    /// A correction (`text`) or retraction (`None`) of a message of ours: the one `id`
+    /// names, else our newest one in the conversation.
+    Edit {
+        id: Option<MessageId>,
+        text: Option<String>,
+    },
+}
+
+impl Outgoing {
+    /// Refuses what can never be sent, before signing in.
+    fn check(&self) -> Result<()> {
+        match self {
+            Outgoing::Text(t) if t.is_empty() => bail!("refusing to send an empty message"),
+            Outgoing::Edit { text: Some(t), .. } if t.trim().is_empty() => {
+                bail!("refusing an empty correction (retract the message instead)")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends it on a signed-in session and prints what was done.
+    pub(crate) async fn deliver(
+        self,
+        session: &Session,
+        store: &SqliteStore,
+        account: &BareJid,
+        to: &Jid,
+    ) -> Result<()> {
+        match self {
+            Outgoing::Text(text) => {
+                let sent = session.send(to.clone(), text).await?;
+                println!("sent to {to} (message {})", sent.id.0);
+            }
+            Outgoing::Edit { id, text } => {
+                let to = to.to_bare();
+                let id = match id {
+                    Some(id) => id,
+                    None => newest_of_ours(store, account, &to).await?,
+                };
+                let what = if text.is_some() {
+                    "corrected"
+                } else {
+                    "retracted"
+                };
+                let edited = match text {
+                    Some(text) => session.correct(to.clone(), id, text).await?,
+                    None => session.retract(to.clone(), id).await?,
+                };
+                println!("{what} message {} in {to}", edited.id.0);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Our newest message in the conversation that was not retracted.
+async fn newest_of_ours(
+    store: &SqliteStore,
+    account: &BareJid,
+    peer: &BareJid,
+) -> Result<MessageId> {
+    let page = store.history_page(account, peer, None, 200).await?;
+    page.iter()
+        .rev()
+        .find(|m| {
+            m.direction == Direction::Out && m.edited.map(|e| e.kind) != Some(EditKind::Retracted)
+        })
+        .map(|m| m.id)
+        .ok_or_else(|| anyhow!("no message of ours in {peer} to edit (give --id)"))
+}
+
+/// `tandem send JID TEXT`, `correct JID TEXT` and `retract JID`: to a contact, or to one
+/// of our rooms once it is joined.
 pub(crate) async fn send(
     profile: &Profile,
     to: &str,
-    text: String,
+    what: Outgoing,
     window: Option<ActiveWindow>,
 ) -> Result<()> {
     let to = parse_contact(to)?;
-    if text.is_empty() {
-        bail!("refusing to send an empty message");
-    }
+    what.check()?;
     if let Some(room) = rooms::room_for(profile, &to).await? {
-        return rooms::send(profile, room, text, window).await;
+        return rooms::send(profile, room, what, window).await;
     }
-    let Connected { session, _lock, .. } = connect(profile, window).await?;
-    let result = session.send(to.clone(), text).await;
+    let Connected {
+        session,
+        store,
+        settings,
+        _lock,
+        ..
+    } = connect(profile, window).await?;
+    let result = what.deliver(&session, &store, &settings.jid, &to).await;
     save_counters(profile, &session).await;
     session.close().await;
-    let sent = result?;
-    println!("sent to {to} (message {})", sent.id.0);
-    Ok(())
+    result
 }
 
 /// `tandem sync`: signs in, catches up from the archive, prints a summary.
@@ -92,7 +174,7 @@ pub(crate) async fn sync(profile: &Profile, window: Option<ActiveWindow>) -> Res
 }
 
 /// The listen commands, for its usage line.
-const LISTEN_COMMANDS: &str = "send <JID|ROOM> <TEXT>, read <JID>, view <JID>|-, join <ROOM> [NICK], leave <ROOM>, notify <ROOM> all|mentions|none, invite <ROOM> <JID>, rooms, foreground, background, presence <available|away|xa|dnd>, counters, quit";
+const LISTEN_COMMANDS: &str = "send <JID|ROOM> <TEXT>, correct <JID|ROOM> <MESSAGE> <TEXT>, retract <JID|ROOM> <MESSAGE>, read <JID>, view <JID>|-, join <ROOM> [NICK], leave <ROOM>, notify <ROOM> all|mentions|none, invite <ROOM> <JID>, rooms, foreground, background, presence <available|away|xa|dnd>, counters, quit";
 
 /// `tandem listen`: stays online, prints events, takes commands on stdin.
 pub(crate) async fn listen(
@@ -135,6 +217,35 @@ pub(crate) async fn listen(
                                     }
                                 }
                                 Err(e) => printer.error(&format!("{e:#}")),
+                            }
+                        }
+                        "correct" | "retract" => {
+                            let usage = if verb == "correct" {
+                                "usage: correct <JID|ROOM> <MESSAGE> <TEXT>"
+                            } else {
+                                "usage: retract <JID|ROOM> <MESSAGE>"
+                            };
+                            let mut parts = rest.trim().splitn(3, ' ');
+                            let (Some(peer), Some(id)) = (parts.next(), parts.next()) else {
+                                printer.error(usage);
+                                continue;
+                            };
+                            let text = parts.next().map(str::to_owned);
+                            let (Ok(peer), Ok(id)) = (parse_bare(peer), id.parse::<i64>()) else {
+                                printer.error(usage);
+                                continue;
+                            };
+                            let id = MessageId(id);
+                            let result = match (verb, text) {
+                                ("correct", Some(text)) => session.correct(peer, id, text).await,
+                                ("retract", None) => session.retract(peer, id).await,
+                                _ => {
+                                    printer.error(usage);
+                                    continue;
+                                }
+                            };
+                            if let Err(e) = result {
+                                printer.error(&e.to_string());
                             }
                         }
                         "read" => match parse_bare(rest.trim()) {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use jid::BareJid;
+use jid::{BareJid, Jid};
 use tandem_client::profile::Profile;
 use tandem_client::{Events, Session};
 use tandem_core::activity::ActiveWindow;
@@ -14,6 +14,7 @@ use tandem_core::room::{Room, RoomNotify};
 use tandem_core::store::Store;
 
 use crate::connect::{connect, open_store, save_counters, Connected};
+use crate::online::Outgoing;
 use crate::output;
 
 /// How long a command waits for a room to be joined (or left) on this device.
@@ -308,7 +309,7 @@ async fn until_caught_up(events: &mut Events, errors: &mut Vec<(ErrorKind, Strin
 pub(crate) async fn send(
     profile: &Profile,
     room: Room,
-    text: String,
+    what: Outgoing,
     window: Option<ActiveWindow>,
 ) -> Result<()> {
     if let Some(reason) = &room.gone {
@@ -323,15 +324,21 @@ pub(crate) async fn send(
     let Connected {
         session,
         mut events,
+        store,
+        settings,
         _lock,
-        ..
     } = connect(profile, window).await?;
     let mut errors = Vec::new();
     let result = match until_joined(&mut events, &room.jid, ROOM_PATIENCE, &mut errors).await {
-        Ok(Outcome::Joined) => session
-            .send(room.jid.clone(), text)
+        Ok(Outcome::Joined) => {
+            what.deliver(
+                &session,
+                &store,
+                &settings.jid,
+                &Jid::from(room.jid.clone()),
+            )
             .await
-            .map_err(anyhow::Error::from),
+        }
         Ok(Outcome::NotJoined(status, reason)) => {
             Err(not_joined("not in the room", &room.jid, status, reason))
         }
@@ -340,9 +347,7 @@ pub(crate) async fn send(
     };
     save_counters(profile, &session).await;
     session.close().await;
-    let sent = result?;
-    println!("sent to {} (message {})", room.jid, sent.id.0);
-    Ok(())
+    result
 }
 
 /// `tandem rooms [--json]`: the profile's rooms as stored, without signing in.
