@@ -9,6 +9,7 @@ import type {
   ConversationSummary,
   Counters,
   DeviceStatus,
+  EditKind,
   Event as EngineEvent,
   Me,
   MessageView,
@@ -41,6 +42,8 @@ export type MsgSpec = {
   nick?: string;
   /** In a room: it mentions us. */
   mention?: boolean;
+  /** Corrected (the body is its latest text) or retracted (the body is ignored: empty). */
+  edited?: EditKind;
 };
 
 /** A room of ours as a test writes it; the backend fills in the rest. */
@@ -62,6 +65,8 @@ export type Scenario = {
   settings?: AppSettings;
   counters?: Counters;
   sendDelayMs?: number;
+  /** How long `correct` and `retract` take. */
+  editDelayMs?: number;
   historyDelayMs?: number;
   signInDelayMs?: number;
   /** Commands that fail: an AppError, or anything else to test normalisation. */
@@ -97,6 +102,9 @@ const DEFAULT_COUNTERS: Counters = {
   notifications_suppressed: { active_elsewhere: 6, already_read: 2 },
   duplicates_dropped: 1,
 };
+
+/** The longest body the shell accepts (bytes of UTF-8), as in tandem-app. */
+const MAX_BODY = 64 * 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -146,6 +154,27 @@ export class FakeBackend {
   /** An incoming room message from `nick` (stored, then a `message` event). */
   async roomMessage(room: string, nick: string, spec: Partial<MsgSpec> & { body: string }): Promise<MessageView> {
     return this.incoming(room, { nick, ...spec });
+  }
+
+  /**
+   * The author of a stored message (the contact, an occupant, or we on another device)
+   * corrected it: stored, then an `edited` event with the whole message.
+   */
+  async correction(peer: string, id: number, body: string): Promise<MessageView> {
+    const m = this.#find(peer, id);
+    m.body = body;
+    m.edited = 'corrected';
+    await this.engine({ event: 'edited', ...m });
+    return { ...m };
+  }
+
+  /** The author of a stored message retracted it: stored, then an `edited` event. */
+  async retraction(peer: string, id: number): Promise<MessageView> {
+    const m = this.#find(peer, id);
+    m.body = '';
+    m.edited = 'retracted';
+    await this.engine({ event: 'edited', ...m });
+    return { ...m };
   }
 
   navigate(peer: string): Promise<void> {
@@ -220,6 +249,40 @@ export class FakeBackend {
         if (this.scenario.sendDelayMs) await sleep(this.scenario.sendDelayMs);
         const m = this.#make(peer, { body, dir: 'out', minutesAgo: 0, via: 'local' });
         this.#store(m);
+        return { ...m };
+      }
+      case 'correct':
+      case 'retract': {
+        // As tandem-app's `edit`: the body is checked first, then the message must be ours
+        // and not retracted; in a room we must be in it.
+        const { peer, id, body } = args as { peer: string; id: number; body?: string };
+        if (cmd === 'correct') {
+          const text = body ?? '';
+          if (!text.trim()) throw { kind: 'invalid_input', message: 'the correction is empty (delete the message instead)' };
+          const size = new TextEncoder().encode(text).length;
+          if (size > MAX_BODY) {
+            throw {
+              kind: 'invalid_input',
+              message: `the correction is too long (${Math.floor(size / 1024)} KiB; at most ${MAX_BODY / 1024} KiB)`,
+            };
+          }
+        }
+        if (this.scenario.editDelayMs) await sleep(this.scenario.editDelayMs);
+        const m = this.messages.get(peer)?.find((x) => x.id === id);
+        if (!m) throw { kind: 'invalid_input', message: 'cannot edit that message: no such message in this conversation' };
+        if (m.direction !== 'out') throw { kind: 'invalid_input', message: 'cannot edit that message: only our own messages can be edited' };
+        if (m.edited === 'retracted') throw { kind: 'invalid_input', message: 'cannot edit that message: the message it names was retracted' };
+        const room = this.rooms.get(peer);
+        if (room && room.status !== 'joined') {
+          throw { kind: 'invalid_input', message: `not in the room ${peer} (join it first, or wait until it is joined)` };
+        }
+        if (cmd === 'correct') {
+          m.body = body ?? '';
+          m.edited = 'corrected';
+        } else {
+          m.body = '';
+          m.edited = 'retracted';
+        }
         return { ...m };
       }
       case 'open': {
@@ -331,6 +394,13 @@ export class FakeBackend {
     await this.engine({ event: 'room', room, state: 'joined' });
   }
 
+  /** A stored message (for the test helpers: a test that names a missing one is wrong). */
+  #find(peer: string, id: number): MessageView {
+    const m = this.messages.get(peer)?.find((x) => x.id === id);
+    if (!m) throw new Error(`no message ${id} with ${peer}`);
+    return m;
+  }
+
   #store(m: MessageView) {
     const list = this.messages.get(m.conversation) ?? [];
     list.push(m);
@@ -362,7 +432,7 @@ export class FakeBackend {
       return {
         id,
         conversation: peer,
-        body: s.body,
+        body: s.edited === 'retracted' ? '' : s.body,
         direction: out ? 'out' : 'in',
         from: `${peer}/${nick}`,
         timestamp: this.#time(s),
@@ -374,6 +444,7 @@ export class FakeBackend {
         via: s.via ?? (out ? 'local' : 'live'),
         kind: 'groupchat',
         occupant: { nick, occupant_id: null, mention: s.mention ?? false },
+        edited: s.edited ?? null,
       };
     }
     let from = s.from ?? (out ? this.me.jid : `${peer}/phone`);
@@ -382,7 +453,7 @@ export class FakeBackend {
     return {
       id,
       conversation: peer,
-      body: s.body,
+      body: s.edited === 'retracted' ? '' : s.body,
       direction: out ? 'out' : 'in',
       from,
       timestamp: this.#time(s),
@@ -394,6 +465,7 @@ export class FakeBackend {
       via: s.via ?? (other ? 'carbon_sent' : out ? 'local' : 'live'),
       kind: 'chat',
       occupant: null,
+      edited: s.edited ?? null,
     };
   }
 
@@ -418,6 +490,7 @@ export class FakeBackend {
         via: 'archive',
         kind: 'chat',
         occupant: null,
+        edited: null,
       });
     }
     this.messages.set(peer, [...(this.messages.get(peer) ?? []), ...list].sort((a, b) => a.id - b.id));

@@ -81,6 +81,11 @@ export const conversations = () => call<ConversationSummary[]>('conversations');
 export const history = (peer: string, before: MessageId | null, limit: number) =>
   call<MessageView[]>('history', { peer, before, limit });
 export const send = (peer: string, body: string) => call<MessageView>('send', { peer, body });
+/** Corrects a message of ours (XEP-0308); resolves to it as it now reads (`edited: "corrected"`). */
+export const correct = (peer: string, id: MessageId, body: string) =>
+  call<MessageView>('correct', { peer, id, body });
+/** Retracts a message of ours everywhere (XEP-0424); resolves to it with an empty body. */
+export const retract = (peer: string, id: MessageId) => call<MessageView>('retract', { peer, id });
 export const open = (peer: string | null) => call<null>('open', { peer });
 /** Joins a room on every device (`nick` null: the account's user part); `create` makes it. */
 export const joinRoom = (room: string, nick: string | null = null, create: RoomAccess | null = null) =>

@@ -227,6 +227,27 @@ class AppState {
     this.conversations = sortNewestFirst([{ peer, last: m, unread, room, mentions }, ...rest]);
   }
 
+  /**
+   * A message already shown now reads differently (corrected or retracted, by us or by its
+   * author): when it is its conversation's newest, the list's preview follows. Ticks and read
+   * state never go back.
+   */
+  noteEdited(m: MessageView): void {
+    this.#patch(m.conversation, (c) =>
+      c.last.id !== m.id
+        ? c
+        : {
+            ...c,
+            last: {
+              ...m,
+              read: m.read || c.last.read,
+              delivered: m.delivered || c.last.delivered,
+              seen: m.seen || c.last.seen,
+            },
+          },
+    );
+  }
+
   #viewing(peer: string): boolean {
     return this.openPeer === peer && typeof document !== 'undefined' && document.hasFocus();
   }
@@ -243,6 +264,11 @@ class AppState {
       case 'message': {
         const { event: _e, ...m } = ev;
         this.noteMessage(m);
+        break;
+      }
+      case 'edited': {
+        const { event: _e, ...m } = ev;
+        this.noteEdited(m);
         break;
       }
       case 'read': {
