@@ -15,6 +15,7 @@ use crate::model::{
     Via,
 };
 use crate::readstate::{ReadPosition, ReadSource};
+use crate::room::RoomMeta;
 use crate::rules;
 use crate::store::{Inserted, Store};
 
@@ -75,24 +76,7 @@ impl Engine {
             return Err(SendError::Unsendable(u32::from(c)));
         }
         let peer = to.to_bare();
-        let (from, room, kind, to) = if self.is_room(&peer) {
-            let (from, meta) = self
-                .own_room_meta(&peer)
-                .ok_or_else(|| SendError::NotInRoom(peer.clone()))?;
-            (
-                from,
-                Some(meta),
-                MessageKind::Groupchat,
-                Jid::from(peer.clone()),
-            )
-        } else {
-            let from = self
-                .jid
-                .clone()
-                .map(Jid::from)
-                .unwrap_or_else(|| Jid::from(self.cfg.account.clone()));
-            (from, None, MessageKind::Chat, to)
-        };
+        let (from, room, kind, to) = self.addressing(to)?;
         let id = self.new_id();
         let msg = NewMessage {
             peer,
@@ -140,6 +124,24 @@ impl Engine {
                 edit: None,
             },
         ))
+    }
+
+    /// Who a message of ours to `to` comes from and where it goes: our occupant, to the
+    /// room (which must be joined), or our device, to the contact as addressed.
+    fn addressing(&self, to: Jid) -> Result<(Jid, Option<RoomMeta>, MessageKind, Jid), SendError> {
+        let peer = to.to_bare();
+        if self.is_room(&peer) {
+            let (from, meta) = self
+                .own_room_meta(&peer)
+                .ok_or_else(|| SendError::NotInRoom(peer.clone()))?;
+            return Ok((from, Some(meta), MessageKind::Groupchat, Jid::from(peer)));
+        }
+        let from = self
+            .jid
+            .clone()
+            .map(Jid::from)
+            .unwrap_or_else(|| Jid::from(self.cfg.account.clone()));
+        Ok((from, None, MessageKind::Chat, to))
     }
 
     /// Corrects (`Some(text)`, XEP-0308) or retracts (`None`, XEP-0424) a message of ours:
@@ -192,24 +194,7 @@ impl Engine {
             ));
         }
         let room = self.is_room(&peer);
-        let (from, meta, kind, to) = if room {
-            let (from, meta) = self
-                .own_room_meta(&peer)
-                .ok_or_else(|| SendError::NotInRoom(peer.clone()))?;
-            (
-                from,
-                Some(meta),
-                MessageKind::Groupchat,
-                Jid::from(peer.clone()),
-            )
-        } else {
-            let from = self
-                .jid
-                .clone()
-                .map(Jid::from)
-                .unwrap_or_else(|| Jid::from(self.cfg.account.clone()));
-            (from, None, MessageKind::Chat, Jid::from(peer.clone()))
-        };
+        let (from, meta, kind, to) = self.addressing(Jid::from(peer.clone()))?;
         // XEP-0424 names a room message by the room's stanza-id; everything else by the
         // message's own id (ours: also its origin-id).
         let named = match (room, text.is_none(), &original.keys.stanza_id) {
